@@ -1,0 +1,365 @@
+"""The article file format: bytes and text in, ``Entry`` out, with no I/O.
+
+Every rule of ``ARTICLE-FORMAT.md`` lives here, in the order that document states them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+
+from dateutil import parser as date_parser
+
+from feedtool.errors import Diagnostic, EntryError
+
+# Site chrome: whole lines of page furniture dropped before the title. Keep the list here.
+CHROME_LINES = frozenset(
+    {
+        "connect with us",
+        "follow us",
+        "share",
+        "share this article",
+        "share this",
+        "advertisement",
+        "subscribe",
+        "skip to content",
+        "skip to main content",
+        "menu",
+        "sign in",
+        "log in",
+    }
+)
+
+POINTS_HEADERS = frozenset(
+    {"strong points", "highlights", "key points", "key highlights", "key takeaways"}
+)
+
+METADATA_KEYS = {
+    "title": "title",
+    "id": "id",
+    "date": "published",
+    "published": "published",
+    "updated": "updated",
+    "author": "author",
+    "link": "link",
+    "url": "link",
+    "summary": "summary",
+    "language": "language",
+}
+
+SUMMARY_LIMIT = 300
+
+_METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
+_KEYWORDS_LINE = re.compile(r"^\s*(?:key\s+words|keywords|tags|topics)\s*:(.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[-*–—]\s+|[•·]\s*|\d{1,3}[.)]\s+)")
+_CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:")
+# XML 1.0 forbids C0 controls other than tab, LF and CR, U+FFFE/U+FFFF and lone surrogates.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_UNSAFE_ID = re.compile(r"[/\\\x00-\x1f\x7f]")
+_WHITESPACE_RUN = re.compile(r"\s+")
+# dateutil fills missing fields from its default; a fixed one keeps "March 2026" from
+# depending on the day the build runs.
+_DATE_DEFAULT = datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article, as parsed from its file."""
+
+    id: str
+    title: str
+    points: tuple[str, ...]
+    summary: str
+    paragraphs: tuple[str, ...]
+    dropped: tuple[str, ...]
+    categories: tuple[str, ...]
+    published: datetime | None
+    updated: datetime | None
+    author: str | None
+    link: str | None
+    language: str | None
+    source: str
+    # Warnings found while parsing (removed characters, empty points ...); not content.
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    # Set when the dates came from the file itself (a Date:/Updated: line).
+    dated_in_file: bool = False
+
+
+def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    """Decode an article file's bytes to text with LF line ends and only XML-legal characters.
+
+    UTF-8 (a BOM is dropped) unless a BOM says UTF-16; invalid UTF-8 raises ``EntryError``
+    naming the byte offset and line.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            # surrogatepass lets a lone surrogate through to be removed with a warning below.
+            text = data.decode("utf-16", errors="surrogatepass")
+        except UnicodeDecodeError as error:
+            raise EntryError(
+                f"not valid UTF-16 at byte offset {error.start} ({error.reason})", path
+            ) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            offset = error.start
+            line = data.count(b"\n", 0, offset) + 1
+            raise EntryError(
+                f"not valid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x}); "
+                "save the file as UTF-8",
+                path,
+                line,
+            ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _remove_forbidden_characters(text, path)
+
+
+def _remove_forbidden_characters(text: str, path: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    if not _FORBIDDEN_CHARS.search(text):
+        return text, ()
+    warnings = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        found = _FORBIDDEN_CHARS.findall(line)
+        if found:
+            codes = ", ".join(sorted({f"U+{ord(char):04X}" for char in found}))
+            warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"removed {len(found)} character(s) that XML forbids ({codes})",
+                    path,
+                    number,
+                )
+            )
+            lines[number - 1] = _FORBIDDEN_CHARS.sub("", line)
+    return "\n".join(lines), tuple(warnings)
+
+
+def parse_entry(
+    text: str,
+    path: str,
+    *,
+    entry_id: str | None = None,
+    timezone: tzinfo = UTC,
+) -> Entry:
+    """Parse an article's text into an ``Entry``; raises ``EntryError`` naming path and line.
+
+    ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
+    Dates the file does not state are left ``None`` for the reader of the folder to fill.
+    """
+    text, warnings = _remove_forbidden_characters(text, path)
+    lines = text.split("\n")
+    warnings = list(warnings)
+    metadata, position = _read_metadata(lines, path, timezone)
+    position = _skip_chrome(lines, position)
+    if position >= len(lines):
+        if not text.strip():
+            raise EntryError("the file is empty: an article needs at least a title line", path, 1)
+        raise EntryError("no title: only metadata and page furniture", path, len(lines))
+    title = _fold_space(lines[position])
+    position += 1
+
+    blocks, keywords = _split_blocks(lines, position)
+    points: tuple[str, ...] = ()
+    points_block = _find_points_header(blocks)
+    if points_block is not None:
+        header_block = blocks[points_block]
+        header_line, _ = header_block[0]
+        following = header_block[1:]
+        if not following and points_block + 1 < len(blocks):
+            # The usual shape: the header, blank lines, then the block of points.
+            following = blocks[points_block + 1]
+            del blocks[points_block + 1]
+        del blocks[points_block]
+        points = tuple(p for p in (_strip_bullet(line) for _, line in following) if p)
+        if not points:
+            warnings.append(
+                Diagnostic("warning", "points header with no points after it", path, header_line)
+            )
+
+    paragraphs = []
+    dropped = []
+    for block in blocks:
+        if len(block) == 1 and not block[0][1].rstrip().endswith(_CLOSING_PUNCTUATION):
+            dropped.append(_fold_space(block[0][1]))
+        else:
+            paragraphs.append(_fold_space(" ".join(line for _, line in block)))
+
+    categories = _parse_keywords(keywords)
+    summary = metadata.get("summary") or _summarize(points, paragraphs)
+    entry_id = metadata.get("id") or entry_id or _stem(path)
+    _check_id(entry_id, path, metadata.get("id_line"))
+    return Entry(
+        id=entry_id,
+        title=metadata.get("title") or title,
+        points=points,
+        summary=summary,
+        paragraphs=tuple(paragraphs),
+        dropped=tuple(dropped),
+        categories=categories,
+        published=metadata.get("published"),
+        updated=metadata.get("updated"),
+        author=metadata.get("author"),
+        link=metadata.get("link"),
+        language=metadata.get("language"),
+        source=path,
+        warnings=tuple(warnings),
+        dated_in_file="published" in metadata or "updated" in metadata,
+    )
+
+
+def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict, int]:
+    """Read the optional ``Key: value`` block at the top; return it and the next line index."""
+    position = _skip_blank(lines, 0)
+    metadata: dict = {}
+    while position < len(lines):
+        match = _METADATA_LINE.match(lines[position])
+        if not match or match.group(1).lower() not in METADATA_KEYS:
+            break
+        key = METADATA_KEYS[match.group(1).lower()]
+        value = _fold_space(match.group(2))
+        line_number = position + 1
+        if key in metadata:
+            raise EntryError(f"metadata {match.group(1)!r} given twice", path, line_number)
+        if not value:
+            raise EntryError(f"metadata {match.group(1)!r} has no value", path, line_number)
+        if key in ("published", "updated"):
+            metadata[key] = parse_date(value, timezone, path, line_number)
+        elif key == "link":
+            if not re.match(r"^https?://[^\s/]+", value):
+                raise EntryError(
+                    f"Link must be an absolute http(s) URL, got {value!r}", path, line_number
+                )
+            metadata[key] = value
+        else:
+            metadata[key] = value
+            if key == "id":
+                metadata["id_line"] = line_number
+        position += 1
+    return metadata, position
+
+
+def parse_date(value: str, timezone: tzinfo, path: str, line: int | None) -> datetime:
+    """Parse a date the way the format allows; a date with no zone is in ``timezone``."""
+    try:
+        parsed = date_parser.parse(value, default=_DATE_DEFAULT)
+    except (ValueError, OverflowError) as error:
+        reason = str(error).split(":")[0]
+        raise EntryError(f"cannot read date {value!r}: {reason}", path, line) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone)
+    try:
+        parsed.utcoffset()
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise EntryError(f"date {value!r} is out of range", path, line) from None
+    return parsed
+
+
+def _skip_blank(lines: list[str], position: int) -> int:
+    while position < len(lines) and not lines[position].strip():
+        position += 1
+    return position
+
+
+def _skip_chrome(lines: list[str], position: int) -> int:
+    while position < len(lines):
+        stripped = lines[position].strip()
+        if stripped and stripped.casefold() not in CHROME_LINES:
+            return position
+        position += 1
+    return position
+
+
+Block = list[tuple[int, str]]
+
+
+def _split_blocks(lines: list[str], position: int) -> tuple[list[Block], str | None]:
+    """Split the lines after the title into blocks, stopping at the keywords line."""
+    blocks: list[Block] = []
+    current: Block = []
+    keywords = None
+    for index in range(position, len(lines)):
+        line = lines[index]
+        match = _KEYWORDS_LINE.match(line)
+        if match:
+            keywords = match.group(1)
+            break
+        if line.strip():
+            current.append((index + 1, line.strip()))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks, keywords
+
+
+def _is_points_header(line: str) -> bool:
+    return line.strip().rstrip(":").strip().casefold() in POINTS_HEADERS
+
+
+def _find_points_header(blocks: list[Block]) -> int | None:
+    for index, block in enumerate(blocks):
+        if _is_points_header(block[0][1]):
+            return index
+    return None
+
+
+def _strip_bullet(line: str) -> str:
+    return _fold_space(_BULLET.sub("", line.strip(), count=1))
+
+
+def _parse_keywords(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    seen = set()
+    categories = []
+    for part in text.split(","):
+        keyword = _fold_space(part)
+        if keyword and keyword.casefold() not in seen:
+            seen.add(keyword.casefold())
+            categories.append(keyword)
+    return tuple(categories)
+
+
+def _summarize(points: tuple[str, ...], paragraphs: list[str]) -> str:
+    """The summary: every point, one per line; else the first paragraph, shortened."""
+    if points:
+        return "\n".join(points)
+    if not paragraphs:
+        return ""
+    return shorten(paragraphs[0], SUMMARY_LIMIT)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` at a word boundary to at most ``limit`` characters, ending in ``…``."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def _fold_space(text: str) -> str:
+    return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def _stem(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-4] if name.lower().endswith(".txt") else name
+
+
+def _check_id(entry_id: str, path: str, line: int | None) -> None:
+    # The id names the entry's page file and ends its tag: URI, so it must stay one segment.
+    if entry_id in (".", "..") or _UNSAFE_ID.search(entry_id) or entry_id != entry_id.strip():
+        raise EntryError(
+            f"id {entry_id!r} cannot name a page: use letters, digits, '-', '_' or '.'",
+            path,
+            line,
+        )

@@ -1,0 +1,243 @@
+"""Publishing: the only place that writes the output folder.
+
+A build's files are staged beside the output folder, checked, then moved into place one
+atomic rename at a time, so a reader sees each file whole, old or new. Files whose bytes
+did not change are left alone (their modification times, hence HTTP caches, stay valid).
+Files of an earlier build that no longer belong to the site are removed last; feedtool
+knows which files are its own from the manifest it keeps in the output folder, so files
+a user put there (a CNAME, images) are never touched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from feedtool.errors import PublishError
+
+MANIFEST_NAME = ".feedtool-manifest"
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+# Called with each changed file before anything is published; returns error messages.
+Checker = Callable[[str, bytes], list[str]]
+
+
+@dataclass
+class PublishResult:
+    """What a publish did (or, for a check, would do), as sorted relative paths."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(self.written + self.removed)
+
+
+class BuildRejected(PublishError):
+    """The new files failed their checks: nothing was published."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) in the rendered files; nothing published")
+        self.problems = problems
+
+
+def staging_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.feedtool-staging"
+
+
+def lock_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.feedtool-lock"
+
+
+def publish(
+    output: Path,
+    files: Iterable[tuple[str, bytes]],
+    check: Checker | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> PublishResult:
+    """Publish ``files`` into ``output`` atomically; raises ``BuildRejected`` if a check fails."""
+    _check_output_folder(output)
+    with _Lock(lock_path(output), lock_timeout, output):
+        staging = staging_path(output)
+        # A staging folder that exists now was left by a build that was killed.
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir()
+            result, expected = _stage(output, staging, files, check)
+            if result.problems:
+                raise BuildRejected(result.problems)
+            for relative in result.written:
+                target = output / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / relative, target)
+            result.removed = _stale_files(output, expected)
+            _write_manifest(output, staging, expected)
+            for relative in result.removed:
+                _remove(output, relative)
+        except OSError as error:
+            raise PublishError(
+                f"cannot write the output folder: {error.strerror or error}",
+                error.filename or str(output),
+            ) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:
+    """What ``publish`` would change, without writing anything (``build --check``)."""
+    result = PublishResult()
+    expected: set[str] = set()
+    for relative, data in files:
+        _check_relative(relative)
+        expected.add(relative)
+        if _same_bytes(output / relative, data):
+            result.unchanged += 1
+        else:
+            result.written.append(relative)
+    if not _same_bytes(output / MANIFEST_NAME, _manifest_bytes(expected)):
+        result.written.append(MANIFEST_NAME)
+    result.written.sort()
+    result.removed = _stale_files(output, expected) if output.is_dir() else []
+    return result
+
+
+def _stage(
+    output: Path, staging: Path, files: Iterable[tuple[str, bytes]], check: Checker | None
+) -> tuple[PublishResult, set[str]]:
+    result = PublishResult()
+    expected: set[str] = set()
+    for relative, data in files:
+        _check_relative(relative)
+        if relative in expected:
+            raise PublishError(f"two outputs would be written to {relative}", str(output))
+        expected.add(relative)
+        if _same_bytes(output / relative, data):
+            result.unchanged += 1
+            continue
+        if check is not None:
+            result.problems.extend(check(relative, data))
+        staged = staging / relative
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(data)
+        result.written.append(relative)
+    result.written.sort()
+    return result, expected
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _check_relative(relative: str) -> None:
+    # Renderers make these paths from entry ids and slugs; never let one escape the folder.
+    parts = PurePosixPath(relative).parts
+    if not parts or relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise PublishError(f"refusing to write outside the output folder: {relative!r}")
+
+
+def _check_output_folder(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise PublishError(
+            "output path exists and is not a folder (--output / [build] output)", str(output)
+        )
+    parent = output.parent
+    if not parent.is_dir():
+        raise PublishError("the output folder's parent folder does not exist", str(parent))
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        output.exists() and not os.access(output, os.W_OK | os.X_OK)
+    ):
+        raise PublishError("output folder is not writable", str(output))
+
+
+def _read_manifest(output: Path) -> set[str]:
+    try:
+        text = (output / MANIFEST_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line for line in text.split("\n") if line}
+
+
+def _manifest_bytes(expected: set[str]) -> bytes:
+    return "".join(f"{relative}\n" for relative in sorted(expected)).encode("utf-8")
+
+
+def _write_manifest(output: Path, staging: Path, expected: set[str]) -> None:
+    data = _manifest_bytes(expected)
+    target = output / MANIFEST_NAME
+    if _same_bytes(target, data):
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    staged = staging / MANIFEST_NAME
+    staged.write_bytes(data)
+    os.replace(staged, target)
+
+
+def _stale_files(output: Path, expected: set[str]) -> list[str]:
+    """Files an earlier build wrote that this build does not."""
+    stale = []
+    for relative in _read_manifest(output) - expected:
+        try:
+            _check_relative(relative)
+        except PublishError:
+            continue  # a damaged manifest line; never act on it
+        if (output / relative).is_file():
+            stale.append(relative)
+    return sorted(stale)
+
+
+def _remove(output: Path, relative: str) -> None:
+    (output / relative).unlink(missing_ok=True)
+    # Prune folders the removal emptied (an emptied category), up to the output folder.
+    folder = (output / relative).parent
+    while folder != output:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+class _Lock:
+    """An exclusive ``flock`` on a file beside the output folder, so builds never interleave."""
+
+    def __init__(self, path: Path, timeout: float, output: Path):
+        self.path = path
+        self.timeout = timeout
+        self.output = output
+        self.handle = None
+
+    def __enter__(self) -> _Lock:
+        self.handle = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self.handle.close()
+                    raise PublishError(
+                        f"another feedtool build is publishing to this folder (waited "
+                        f"{self.timeout:g} s for {self.path.name}); try again when it ends",
+                        str(self.output),
+                    ) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self.handle is not None
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        self.handle.close()

@@ -1,0 +1,232 @@
+"""HTML5 pages: the paginated home page, one page per entry, category pages.
+
+Links between pages are relative, so the site works from any URL (a preview server,
+a file browser) and feed readers find the feeds by autodiscovery wherever it is served.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from html import escape
+from urllib.parse import quote
+
+from feedtool.entry import Entry
+from feedtool.render.feeds import (
+    ATOM_NAME,
+    ATOM_TYPE,
+    JSON_NAME,
+    JSON_TYPE,
+    RSS_NAME,
+    RSS_TYPE,
+    FeedSpec,
+)
+from feedtool.site import Category, Site, slugify
+
+STYLESHEET = "style.css"
+STYLE = """\
+body { font: 17px/1.55 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1d1d1f; background: #fff; }
+header, footer { font-size: 0.9rem; color: #555; }
+header a, footer a { margin-right: 0.8rem; }
+a { color: #0b5cad; }
+h1 { line-height: 1.25; }
+.entry-list { list-style: none; padding: 0; }
+.entry-list > li { margin: 0 0 1.8rem; }
+.entry-list h2 { margin: 0 0 0.2rem; font-size: 1.25rem; }
+.meta { color: #666; font-size: 0.9rem; }
+.summary { margin: 0.4rem 0; }
+.points { background: #f4f6f8; padding: 0.8rem 1rem 0.8rem 2rem; border-radius: 6px; }
+.tags { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4rem; }
+.tags a { background: #eef3fa; padding: 0.1rem 0.5rem; border-radius: 4px;
+          text-decoration: none; font-size: 0.85rem; }
+nav.pages { display: flex; justify-content: space-between; margin: 2rem 0; }
+"""
+
+
+def render_style() -> bytes:
+    return STYLE.encode("utf-8")
+
+
+def index_page_path(number: int) -> str:
+    """Output path of page ``number`` (1-based) of a paginated listing."""
+    return "index.html" if number == 1 else f"page/{number}/index.html"
+
+
+def render_index_pages(site: Site, feed: FeedSpec) -> list[tuple[str, bytes]]:
+    """The home page listing every entry, ``limit`` per page, with prev/next links."""
+    return _listing_pages(site, feed, site.entries, site.settings.title, "")
+
+
+def render_category_pages(
+    site: Site, category: Category, feed: FeedSpec
+) -> list[tuple[str, bytes]]:
+    """A category's listing pages, under ``categories/<slug>/``."""
+    folder = f"categories/{category.slug}/"
+    title = f"{site.settings.title}: {category.name}"
+    return _listing_pages(site, feed, category.entries, title, folder)
+
+
+def _listing_pages(
+    site: Site, feed: FeedSpec, entries: tuple[Entry, ...], title: str, folder: str
+) -> list[tuple[str, bytes]]:
+    size = site.settings.limit or max(len(entries), 1)
+    chunks = [entries[start : start + size] for start in range(0, len(entries), size)] or [()]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        path = folder + index_page_path(number)
+        root = _root(path)
+        here = _root(index_page_path(number))  # from this page back to the listing's folder
+        items = "\n".join(_entry_summary(site, entry, root) for entry in chunk)
+        if not chunk:
+            items = "<li>No entries yet.</li>"
+        navigation = _pagination(number, len(chunks), here)
+        heading = escape(title)
+        if number > 1:
+            heading += f" <small>(page {number} of {len(chunks)})</small>"
+        description = escape(feed.description) if not folder else ""
+        body = f"""<h1>{heading}</h1>
+{f'<p class="summary">{description}</p>' if description else ""}
+<ul class="entry-list">
+{items}
+</ul>
+{navigation}"""
+        page_title = title if number == 1 else f"{title} (page {number})"
+        pages.append((path, _page(site, page_title, body, root, feed, here)))
+    return pages
+
+
+def _pagination(number: int, count: int, here: str) -> str:
+    if count == 1:
+        return ""
+    links = []
+    if number > 1:
+        previous = here + index_page_path(number - 1)
+        links.append(f'<a rel="prev" href="{previous}">← Newer</a>')
+    else:
+        links.append("<span></span>")
+    if number < count:
+        links.append(f'<a rel="next" href="{here}{index_page_path(number + 1)}">Older →</a>')
+    return '<nav class="pages">' + " ".join(links) + "</nav>"
+
+
+def _entry_summary(site: Site, entry: Entry, root: str) -> str:
+    href = root + quote(site.page_path(entry))
+    summary = "<br>\n".join(escape(line) for line in entry.summary.split("\n"))
+    return f"""<li>
+<h2><a href="{href}">{escape(entry.title)}</a></h2>
+<p class="meta">{_time(entry, site.settings.timezone)}</p>
+<p class="summary">{summary}</p>
+{_tags(entry, root)}
+</li>"""
+
+
+def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> tuple[str, bytes]:
+    """The entry's own page: title, date, author, points, paragraphs, categories."""
+    path = site.page_path(entry)
+    root = _root(path)
+    meta = _time(entry, site.settings.timezone)
+    if entry.author:
+        meta += f" · {escape(entry.author)}"
+    points = ""
+    if entry.points:
+        items = "\n".join(f"<li>{escape(point)}</li>" for point in entry.points)
+        points = f'<ul class="points">\n{items}\n</ul>'
+    paragraphs = "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in entry.paragraphs)
+    source = ""
+    if entry.link:
+        source = f'<p><a href="{escape(entry.link)}">Read the original</a></p>'
+    lang = f' lang="{escape(entry.language)}"' if entry.language else ""
+    body = f"""<article{lang}>
+<h1>{escape(entry.title)}</h1>
+<p class="meta">{meta}</p>
+{points}
+{paragraphs}
+{source}
+{_tags(entry, root)}
+</article>"""
+    return path, _page(site, entry.title, body, root, feed, root)
+
+
+def render_categories_index(site: Site, feed: FeedSpec) -> tuple[str, bytes]:
+    """``categories/index.html``: every category with its number of entries."""
+    path = "categories/index.html"
+    root = _root(path)
+    items = "\n".join(
+        f'<li><a href="{quote(category.slug)}/index.html">{escape(category.name)}</a> '
+        f"({len(category.entries)})</li>"
+        for category in sorted(site.categories, key=lambda c: (c.name.casefold(), c.slug))
+    )
+    body = f"""<h1>Categories</h1>
+<ul>
+{items or "<li>No categories yet.</li>"}
+</ul>"""
+    return path, _page(site, f"{site.settings.title}: categories", body, root, feed, root)
+
+
+def _tags(entry: Entry, root: str) -> str:
+    if not entry.categories:
+        return ""
+    links = "".join(
+        f'<li><a rel="tag" href="{root}categories/{quote(slugify(name))}/index.html">'
+        f"{escape(name)}</a></li>"
+        for name in entry.categories
+    )
+    return f'<ul class="tags">{links}</ul>'
+
+
+def _time(entry: Entry, zone: tzinfo) -> str:
+    assert entry.published is not None
+    local = entry.published.astimezone(zone)
+    return (
+        f'<time datetime="{entry.published.isoformat()}">'
+        f"{local.strftime('%Y-%m-%d %H:%M')} {escape(local.tzname() or '')}</time>"
+    )
+
+
+def _root(path: str) -> str:
+    """The relative path from the page at ``path`` back to the output folder's root."""
+    return "../" * path.count("/")
+
+
+def _page(site: Site, title: str, body: str, root: str, feed: FeedSpec, feed_root: str) -> bytes:
+    """A whole HTML5 document with autodiscovery links to ``feed``, found at ``feed_root``.
+
+    ``root`` leads from the page to the output folder, ``feed_root`` to the feed's folder.
+    """
+    settings = site.settings
+    feed_base = feed_root
+    alternates = "\n".join(
+        f'<link rel="alternate" type="{media_type}" title="{escape(feed.title)} ({label})" '
+        f'href="{feed_base}{name}">'
+        for name, media_type, label in (
+            (RSS_NAME, RSS_TYPE, "RSS"),
+            (ATOM_NAME, ATOM_TYPE, "Atom"),
+            (JSON_NAME, JSON_TYPE, "JSON Feed"),
+        )
+    )
+    lang = escape(settings.language or "en")
+    document = f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<link rel="stylesheet" href="{root}{STYLESHEET}">
+{alternates}
+</head>
+<body>
+<header>
+<a href="{root}index.html">{escape(settings.title)}</a>
+<a href="{root}categories/index.html">Categories</a>
+<a href="{feed_base}{RSS_NAME}">RSS</a>
+<a href="{feed_base}{ATOM_NAME}">Atom</a>
+<a href="{feed_base}{JSON_NAME}">JSON Feed</a>
+</header>
+<main>
+{body}
+</main>
+<footer>Published with feedtool.</footer>
+</body>
+</html>
+"""
+    return document.encode("utf-8")

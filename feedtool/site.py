@@ -1,0 +1,155 @@
+"""The whole site as data: entries in order, categories with slugs, links and ids."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit
+
+from feedtool.config import Settings
+from feedtool.entry import Entry
+from feedtool.errors import Diagnostic
+
+# When [site] id_authority is not set, tag: URIs use the site's host with this fixed date:
+# a date derived from the entries would change every id when the oldest entry goes.
+FALLBACK_TAG_DATE = "2000"
+# Further ahead than this, a date is more likely a typo than an embargo.
+FUTURE_TOLERANCE = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Letters NFKD does not decompose to an ASCII base, folded the way readers expect.
+_EXTRA_FOLDS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    """Entries sharing a keyword slug; ``name`` is the keyword's most common spelling."""
+
+    name: str
+    slug: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The settings with every entry in publication order and every category."""
+
+    settings: Settings
+    entries: tuple[Entry, ...]
+    categories: tuple[Category, ...]
+
+    @property
+    def url(self) -> str:
+        assert self.settings.url is not None  # load_settings guarantees it
+        return self.settings.url
+
+    def page_path(self, entry: Entry) -> str:
+        """Path of the entry's page inside the output folder."""
+        return f"entries/{entry.id}.html"
+
+    def page_url(self, entry: Entry) -> str:
+        return self.url + quote(self.page_path(entry))
+
+    def permalink(self, entry: Entry) -> str:
+        """The entry's link: its ``Link:`` line, else its page on this site."""
+        return entry.link or self.page_url(entry)
+
+    def tag_id(self, entry: Entry) -> str:
+        """The entry's RFC 4151 ``tag:`` URI, independent of the site URL's scheme and path."""
+        return f"tag:{self.id_authority}:{quote(entry.id, safe='')}"
+
+    def feed_tag_id(self, name: str) -> str:
+        return f"tag:{self.id_authority}:{name}"
+
+    @property
+    def id_authority(self) -> str:
+        if self.settings.id_authority:
+            return self.settings.id_authority
+        return f"{urlsplit(self.url).hostname},{FALLBACK_TAG_DATE}"
+
+    def category_by_slug(self, slug: str) -> Category:
+        return next(category for category in self.categories if category.slug == slug)
+
+
+def collect_site(entries: tuple[Entry, ...] | list[Entry], settings: Settings) -> Site:
+    """Order the entries newest first (ties: id descending) and group them into categories."""
+    ordered = tuple(sorted(entries, key=_sort_key))
+    ordered = tuple(_with_site_author(entry, settings) for entry in ordered)
+    return Site(settings=settings, entries=ordered, categories=_categories(ordered))
+
+
+def _sort_key(entry: Entry) -> tuple:
+    # Negated timestamps sort newest first; ids are compared by code points, reversed.
+    assert entry.published is not None
+    # The trailing 1 sorts a longer id before its own prefix ("ab1" before "ab").
+    return (-entry.published.timestamp(), [-ord(char) for char in entry.id] + [1])
+
+
+def _with_site_author(entry: Entry, settings: Settings) -> Entry:
+    if entry.author or not settings.author:
+        return entry
+    return replace(entry, author=settings.author)
+
+
+def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:
+    spellings: dict[str, Counter[str]] = {}
+    members: dict[str, list[Entry]] = {}
+    for entry in entries:
+        slugs_seen = set()
+        for keyword in entry.categories:
+            slug = slugify(keyword)
+            spellings.setdefault(slug, Counter())[keyword] += 1
+            if slug not in slugs_seen:
+                slugs_seen.add(slug)
+                members.setdefault(slug, []).append(entry)
+    categories = []
+    for slug in sorted(members):
+        # Most common spelling names the category; ties go to the first in code-point order.
+        name = min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0]
+        categories.append(Category(name=name, slug=slug, entries=tuple(members[slug])))
+    return tuple(categories)
+
+
+def slugify(keyword: str) -> str:
+    """A keyword's URL slug: lower case, accents folded to ASCII, other runs become ``-``.
+
+    Letters and digits of any script are kept; a keyword with none gets a stable hashed slug.
+    """
+    folded = []
+    for char in keyword.casefold().translate(_EXTRA_FOLDS):
+        base = unicodedata.normalize("NFKD", char)
+        stripped = "".join(part for part in base if not unicodedata.combining(part))
+        folded.append(stripped if stripped.isascii() and stripped else char)
+    slug = []
+    for char in "".join(folded):
+        if char.isalnum():
+            slug.append(char)
+        elif slug and slug[-1] != "-":
+            slug.append("-")
+    text = "".join(slug).strip("-")
+    if text:
+        return text
+    return "c-" + hashlib.sha256(keyword.encode("utf-8")).hexdigest()[:10]
+
+
+def future_date_warnings(entries: tuple[Entry, ...], now: datetime) -> list[Diagnostic]:
+    """Warnings for entries published further in the future than a day after ``now``."""
+    return [
+        Diagnostic(
+            "warning",
+            f"published {entry.published.isoformat()}, in the future: check the date",
+            entry.source,
+        )
+        for entry in entries
+        if entry.published and entry.published > now + FUTURE_TOLERANCE
+    ]
+
+
+def newest_update(entries: tuple[Entry, ...]) -> datetime:
+    """The latest ``updated`` of the entries: a feed's own update time, never the clock's."""
+    return max((entry.updated for entry in entries if entry.updated), default=EPOCH)
