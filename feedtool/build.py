@@ -60,6 +60,15 @@ def load_site(
         )
     site = collect_site(read.entries, settings)
     warnings.extend(future_date_warnings(site.entries, now or datetime.now(UTC)))
+    if not settings.id_authority:
+        warnings.append(
+            Diagnostic(
+                "warning",
+                f"no [site] id_authority: entry ids are tag: URIs under {site.id_authority!r}, "
+                "so they change if the site's host changes; set id_authority to keep them",
+                settings.config_name,
+            )
+        )
     return site, warnings
 
 

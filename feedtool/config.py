@@ -91,7 +91,8 @@ def load_settings(
         values, key_lines = _read_config_file(path)
     base = path.parent
     settings = Settings(config_path=path if path.exists() else None, key_lines=key_lines)
-    fields = {}
+    # Folders default to entries/ and public/ beside the config file, like the keys in it.
+    fields: dict[str, Any] = {"entries": base / "entries", "output": base / "public"}
     for keys in values.values():
         for key, value in keys.items():
             name = "timezone_name" if key == "timezone" else key

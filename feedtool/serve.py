@@ -140,8 +140,9 @@ def locate(root: Path, request_target: str) -> Path | Redirect | None:
     """The file under ``root`` a request target names, a redirect, or None for a 404.
 
     None covers everything that must not be served: ``..`` (plain or percent-encoded),
-    encoded slashes, backslashes, NUL, and symlinks whose real path leaves ``root``.
-    A folder serves its ``index.html``; folders are never listed.
+    encoded slashes, backslashes, NUL, symlinks whose real path leaves ``root``, and
+    dot-files (``.well-known`` excepted). A folder serves its ``index.html``; folders
+    are never listed.
     """
     path = request_target.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/"):
@@ -157,6 +158,8 @@ def locate(root: Path, request_target: str) -> Path | Redirect | None:
             return None
         if os.name == "nt" and ":" in segment:
             return None  # drive letters and alternate data streams
+        if segment.startswith(".") and segment not in (".", ".well-known"):
+            return None  # bookkeeping such as .feedtool-manifest is not part of the site
         if segment not in ("", "."):
             segments.append(segment)
     # Resolved per request because publishing may swap the output folder underneath us.

@@ -1,0 +1,127 @@
+"""Publishing: staged, checked, renamed into place; unchanged files left alone."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from feedtool.errors import PublishError
+from feedtool.publish import (
+    MANIFEST_NAME,
+    BuildRejected,
+    lock_path,
+    plan,
+    publish,
+    staging_path,
+)
+
+
+def files(**contents: str) -> list[tuple[str, bytes]]:
+    return [(name.replace("__", "/"), text.encode()) for name, text in contents.items()]
+
+
+def test_publish_writes_files_and_manifest(tmp_path: Path):
+    output = tmp_path / "public"
+    result = publish(output, files(a_txt="A", sub__b_txt="B"))
+    assert (output / "a_txt").read_text() == "A"
+    assert (output / "sub/b_txt").read_text() == "B"
+    assert result.written == ["a_txt", "sub/b_txt"]
+    assert (output / MANIFEST_NAME).read_text() == "a_txt\nsub/b_txt\n"
+    assert not staging_path(output).exists()
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path):
+    output = tmp_path / "public"
+    publish(output, files(a="same", b="old"))
+    past = time.time() - 3600
+    for name in ("a", "b"):
+        os.utime(output / name, (past, past))
+    result = publish(output, files(a="same", b="new"))
+    assert result.written == ["b"] and result.unchanged == 1
+    assert (output / "a").stat().st_mtime == pytest.approx(past)
+    assert (output / "b").stat().st_mtime > past
+
+
+def test_files_no_longer_built_are_removed_but_user_files_are_kept(tmp_path: Path):
+    output = tmp_path / "public"
+    publish(output, files(keep="k", categories__old__index_html="gone"))
+    (output / "CNAME").write_text("example.org")
+    result = publish(output, files(keep="k"))
+    assert result.removed == ["categories/old/index_html"]
+    assert not (output / "categories").exists()  # emptied folders are pruned
+    assert (output / "CNAME").read_text() == "example.org"
+
+
+def test_failed_check_publishes_nothing(tmp_path: Path):
+    output = tmp_path / "public"
+    publish(output, files(feed="good", page="page"))
+    before = {p.name: p.read_bytes() for p in output.iterdir()}
+
+    def reject_bad(relative: str, data: bytes) -> list[str]:
+        return [f"{relative}: bad"] if data == b"bad" else []
+
+    with pytest.raises(BuildRejected) as caught:
+        publish(output, files(feed="bad", page="new page"), check=reject_bad)
+    assert caught.value.problems == ["feed: bad"]
+    assert {p.name: p.read_bytes() for p in output.iterdir()} == before
+    assert not staging_path(output).exists()
+
+
+def test_stale_staging_folder_from_a_killed_build_is_cleaned(tmp_path: Path):
+    output = tmp_path / "public"
+    stale = staging_path(output)
+    (stale / "half").mkdir(parents=True)
+    (stale / "half/rss.xml").write_text("<rss")
+    publish(output, files(a="A"))
+    assert not stale.exists()
+    assert (output / "a").read_text() == "A"
+
+
+def test_output_path_that_is_a_file_is_an_error(tmp_path: Path):
+    output = tmp_path / "public"
+    output.write_text("not a folder")
+    with pytest.raises(PublishError, match="not a folder"):
+        publish(output, files(a="A"))
+    assert output.read_text() == "not a folder"
+
+
+def test_paths_escaping_the_output_folder_are_refused(tmp_path: Path):
+    with pytest.raises(PublishError, match="outside the output folder"):
+        publish(tmp_path / "public", [("../evil", b"x")])
+    assert not (tmp_path / "evil").exists()
+
+
+def test_second_build_waits_for_the_lock_then_fails_clearly(tmp_path: Path):
+    import fcntl
+
+    output = tmp_path / "public"
+    with open(lock_path(output), "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(PublishError, match="another feedtool build"):
+            publish(output, files(a="A"), lock_timeout=0.2)
+    assert not output.exists()
+
+
+def test_second_build_proceeds_when_the_lock_is_released(tmp_path: Path):
+    import fcntl
+
+    output = tmp_path / "public"
+    held = open(lock_path(output), "a+")  # noqa: SIM115
+    fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+    threading.Timer(0.2, held.close).start()
+    publish(output, files(a="A"), lock_timeout=5)
+    assert (output / "a").read_text() == "A"
+
+
+def test_plan_lists_changes_without_writing(tmp_path: Path):
+    output = tmp_path / "public"
+    publish(output, files(a="A", b="B"))
+    result = plan(output, files(a="A", c="C"))
+    assert result.written == sorted(["c", MANIFEST_NAME])
+    assert result.removed == ["b"]
+    assert not (output / "c").exists() and (output / "b").exists()
+    assert plan(output, files(a="A", b="B")).changed == []
