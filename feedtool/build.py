@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from feedtool.config import Settings
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import Checker, PublishResult, plan, publish
-from feedtool.render import FEED_NAMES, render_site
+from feedtool.render import FEED_NAMES, planned_output_count, render_site
 from feedtool.site import Site, collect_site, future_date_warnings
 from feedtool.sources import read_entries
+
+# Below this many entries a build is over before a progress bar could help.
+PROGRESS_MIN_ENTRIES = 300
 
 
 class EntriesRejected(FeedtoolError):
@@ -78,18 +83,32 @@ def build(
     check_only: bool = False,
     skip_invalid: bool = False,
     checker: Checker | None = None,
+    progress: Callable[[int], AbstractContextManager[Any]] | None = None,
 ) -> BuildReport:
-    """Build the site into the output folder, or with ``check_only`` compare without writing."""
+    """Build the site into the output folder, or with ``check_only`` compare without writing.
+
+    ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
+    """
     started = time.perf_counter()
     site, warnings = load_site(settings, skip_invalid=skip_invalid)
     report = BuildReport(site=site, result=PublishResult(), warnings=warnings)
     files = _counted(render_site(site), report)
-    if check_only:
-        report.result = plan(settings.output, files)
-    else:
-        report.result = publish(settings.output, files, check=checker)
+    show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
+    with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
+        if bar is not None:
+            files = _advancing(files, bar)
+        if check_only:
+            report.result = plan(settings.output, files)
+        else:
+            report.result = publish(settings.output, files, check=checker)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _advancing(files: Iterable[tuple[str, bytes]], bar: Any) -> Iterator[tuple[str, bytes]]:
+    for item in files:
+        yield item
+        bar.update(1)
 
 
 def _counted(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -13,16 +16,19 @@ import click
 from feedtool import __version__
 from feedtool.build import EntriesRejected, build
 from feedtool.config import Settings, load_settings
-from feedtool.errors import ConfigError, Diagnostic, FeedtoolError
+from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
+from feedtool.new import create_entry, new_entry_text
 from feedtool.publish import BuildRejected
+from feedtool.serve import make_server
+from feedtool.serve import watch as feedtool_watch
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 
-def _fail(error: FeedtoolError) -> NoReturn:
-    """Print a user-caused error (and its parts) as ``path:line: error: message`` and exit."""
+def _echo_error(error: BaseException) -> None:
+    """Print a user-caused error, and every problem it gathers, as ``path:line: error: ...``."""
     if isinstance(error, EntriesRejected):
         for entry_error in error.errors:
             click.echo(str(entry_error), err=True)
@@ -30,6 +36,10 @@ def _fail(error: FeedtoolError) -> NoReturn:
         for problem in error.problems:
             click.echo(problem, err=True)
     click.echo(str(error), err=True)
+
+
+def _fail(error: FeedtoolError) -> NoReturn:
+    _echo_error(error)
     sys.exit(EXIT_USAGE if isinstance(error, ConfigError) else EXIT_PROBLEMS)
 
 
@@ -129,8 +139,11 @@ def build_command(
       feedtool build --check      # in CI: is public/ up to date?
     """
     settings = _site_settings(config, **options)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        progress = partial(click.progressbar, label="Building", file=sys.stderr)
     try:
-        report = build(settings, check_only=check, skip_invalid=skip_invalid)
+        report = build(settings, check_only=check, skip_invalid=skip_invalid, progress=progress)
     except FeedtoolError as error:
         _fail(error)
     _print_warnings(report.warnings)
@@ -183,3 +196,93 @@ def show_command(file: Path, output_format: str, config: Path | None) -> None:
         click.echo(json.dumps(entry_as_dict(entry), ensure_ascii=False, indent=2))
     else:
         click.echo(entry_as_text(entry), nl=False)
+
+
+@main.command("serve")
+@settings_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option("--watch", is_flag=True, help="Rebuild when an entry or the config changes.")
+def serve_command(config: Path | None, host: str, port: int, watch: bool, **options: Any) -> None:
+    """Build, then serve the output folder for a browser and a feed reader.
+
+    \b
+    Example:
+      feedtool serve --watch      # then subscribe to http://127.0.0.1:8000/
+    """
+    settings = _site_settings(config, **options)
+
+    def rebuild() -> None:
+        report = build(settings, skip_invalid=False)
+        _print_warnings(report.warnings)
+        click.echo(
+            f"rebuilt: {report.entries} entries, {len(report.result.written)} written, "
+            f"{len(report.result.removed)} removed in {report.seconds:.2f} s",
+            err=True,
+        )
+
+    try:
+        report = build(settings)
+        _print_warnings(report.warnings)
+        server = make_server(settings.output, host, port)
+    except FeedtoolError as error:
+        _fail(error)
+    click.echo(f"Serving {settings.output} at {server.url} (Ctrl-C to stop)")
+    stop = threading.Event()
+    if watch:
+        watched = [settings.entries]
+        if settings.config_path is not None:
+            watched.append(settings.config_path)
+        feedtool_watch(watched, rebuild, stop=stop, on_error=_print_rebuild_error)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        stop.set()
+        server.shutdown()
+
+
+def _print_rebuild_error(error: BaseException) -> None:
+    """A failed rebuild while serving: report it, keep serving the last good build."""
+    _echo_error(error)
+    click.echo("rebuild failed; still serving the last good build", err=True)
+
+
+@main.command("new")
+@click.argument("title")
+@click.option("--points", "points", multiple=True, help="A point of the summary; repeatable.")
+@click.option("--keywords", help='Categories, comma-separated: "Transit, City council".')
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.option(
+    "--entries",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of article files. [build] entries; default entries/.",
+)
+def new_command(
+    title: str,
+    points: tuple[str, ...],
+    keywords: str | None,
+    config: Path | None,
+    entries: Path | None,
+) -> None:
+    """Start a new article file in the entries folder and print its path.
+
+    \b
+    Example:
+      feedtool new "Tram line opens" --points "Line 7 runs every six minutes." \\
+          --keywords "Transit, City council"
+    """
+    settings = _settings(config, require_url=False, entries=entries)
+    now = datetime.now(settings.timezone).replace(microsecond=0)
+    try:
+        text = new_entry_text(title, points, keywords, now)
+    except EntryError as error:
+        raise click.UsageError(error.message) from None
+    try:
+        path = create_entry(settings.entries, text)
+    except FeedtoolError as error:
+        _fail(error)
+    click.echo(str(path))

@@ -38,6 +38,8 @@ _KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
 }
 
+_TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
+
 _ID_AUTHORITY = re.compile(
     r"^(?P<name>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s,]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}),"
     r"(?P<date>\d{4}(?:-\d{2}(?:-\d{2})?)?)$"
@@ -135,7 +137,7 @@ def _read_config_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, 
             # bool is an int in Python; `limit = true` is still a mistake.
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(
-                    f"{table}.{key} must be a {expected.__name__}, got {value!r}", str(path), line
+                    f"{table}.{key} must be {_TYPE_NAMES[expected]}, got {value!r}", str(path), line
                 )
         values[table] = keys
     return values, key_lines

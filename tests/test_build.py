@@ -54,9 +54,7 @@ def test_feeds_read_back_exactly_in_feedparser(three_entry_site: SiteFolder, nam
     assert gamma.published_parsed == utc_struct("2026-03-01T12:30:00+00:00")
     assert gamma.author == "Grace Hopper"
     assert alpha.author == "Test Desk"
-    assert alpha.content[0].value == (
-        "<p>A body paragraph that ends properly.</p>"
-    )
+    assert alpha.content[0].value == ("<p>A body paragraph that ends properly.</p>")
 
 
 def test_rss_guid_is_not_a_permalink_and_self_link_is_absolute(three_entry_site: SiteFolder):

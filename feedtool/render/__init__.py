@@ -48,3 +48,18 @@ def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
         feed = category_feed(site, category)
         yield from render_feed(feed)
         yield from render_category_pages(site, category, feed)
+
+
+def planned_output_count(site: Site) -> int:
+    """How many files ``render_site`` yields, known before rendering (for a progress bar)."""
+    listing_pages = len(_pages(site, len(site.entries)))
+    category_files = sum(
+        len(FEED_NAMES) + len(_pages(site, len(category.entries))) for category in site.categories
+    )
+    # Site feeds, the stylesheet, listing pages, entry pages, the categories index.
+    return len(FEED_NAMES) + 1 + listing_pages + len(site.entries) + 1 + category_files
+
+
+def _pages(site: Site, count: int) -> range:
+    size = site.settings.limit or max(count, 1)
+    return range(max(1, -(-count // size)))

@@ -1,0 +1,217 @@
+"""Every command through Click's CliRunner: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import feedtool.new
+from feedtool import __version__
+from feedtool.cli import main
+from feedtool.entry import decode_entry, parse_entry
+from tests.conftest import SiteFolder, article
+
+SEED = Path(__file__).parent / "fixtures" / "000_321062d5c858ef45.txt"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run(
+        [sys.executable, "-m", "feedtool", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "build" in result.stdout and "validate" in result.stdout
+
+
+def test_build_prints_one_summary_line(three_entry_site: SiteFolder):
+    result = run("build", "--config", str(three_entry_site.config))
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.strip().splitlines()
+    assert line.startswith("3 entries, ") and " feeds, " in line and " pages " in line
+    assert line.endswith(" s")
+
+
+def test_build_check_exits_0_when_current_and_1_listing_changes(three_entry_site: SiteFolder):
+    site = three_entry_site
+    config = str(site.config)
+    assert run("build", "--config", config).exit_code == 0
+    current = run("build", "--check", "--config", config)
+    assert current.exit_code == 0 and "up to date" in current.stdout
+    site.add("002_beta.txt", article(title="Changed", date="2026-02-01"))
+    stale = run("build", "--check", "--config", config)
+    assert stale.exit_code == 1
+    assert f"would write {site.output / 'rss.xml'}" in stale.stdout
+    assert "out of date" in stale.stderr
+
+
+def test_bad_entries_are_reported_as_path_line_error_and_exit_1(site: SiteFolder):
+    site.add("001_ok.txt", article())
+    bad_date = site.add("002_date.txt", "Date: yesterday-ish\n\nTitle\n")
+    bad_utf8 = site.add("003_bytes.txt", b"Title\n\nCaf\xe9 au lait.\n")
+    result = run("build", "--config", str(site.config))
+    assert result.exit_code == 1
+    assert f"{bad_date}:1: error: cannot read date 'yesterday-ish'" in result.stderr
+    assert f"{bad_utf8}:3: error: not valid UTF-8 at byte offset 10" in result.stderr
+    assert "Traceback" not in result.output
+    assert not site.output.exists()
+
+
+def test_skip_invalid_publishes_the_rest_and_warns(site: SiteFolder):
+    site.add("001_ok.txt", article())
+    bad = site.add("002_date.txt", "Date: 2026-02-30\n\nTitle\n")
+    result = run("build", "--skip-invalid", "--config", str(site.config))
+    assert result.exit_code == 0
+    assert f"{bad}:1: warning: skipped: " in result.stderr
+    assert (site.output / "rss.xml").exists()
+
+
+def test_missing_site_url_is_a_usage_error(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "entries").mkdir()
+    result = run("build")
+    assert result.exit_code == 2
+    assert "--site-url" in result.stderr and "[site] url" in result.stderr
+
+
+def test_options_override_config(three_entry_site: SiteFolder, tmp_path: Path):
+    out = tmp_path / "elsewhere"
+    result = run(
+        "build",
+        "--config",
+        str(three_entry_site.config),
+        "--output",
+        str(out),
+        "--title",
+        "Other Title",
+        "--limit",
+        "1",
+        "--site-url",
+        "https://x.example/",
+    )
+    assert result.exit_code == 0, result.output
+    rss = (out / "rss.xml").read_text()
+    assert "<title>Other Title</title>" in rss and rss.count("<item>") == 1
+    assert "https://x.example/rss.xml" in rss
+
+
+def test_negative_limit_is_a_usage_error(three_entry_site: SiteFolder):
+    result = run("build", "--config", str(three_entry_site.config), "--limit", "-1")
+    assert result.exit_code == 2
+
+
+def test_output_folder_that_is_a_file_is_an_error(three_entry_site: SiteFolder):
+    site = three_entry_site
+    site.output.write_text("oops")
+    result = run("build", "--config", str(site.config))
+    assert result.exit_code == 1
+    assert f"{site.output}: error: output path exists and is not a folder" in result.stderr
+
+
+def test_show_text_lists_everything_including_dropped_lines():
+    result = run("show", str(SEED))
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "title:       Ukraine war: Russia forced to retreat, recalls troops from Kharkiv" in out
+    assert "categories:  russia ukraine war, Ukraine" in out
+    assert "points (3):" in out and "paragraphs (3):" in out
+    assert "dropped (1):\n  - Russian-Ukrainian war: India will lose billions" in out
+
+
+def test_show_json_has_the_promised_keys():
+    result = run("show", str(SEED), "--format", "json")
+    data = json.loads(result.stdout)
+    assert list(data) == [
+        "id",
+        "title",
+        "points",
+        "summary",
+        "paragraphs",
+        "dropped",
+        "categories",
+        "published",
+        "updated",
+        "author",
+        "link",
+    ]
+    assert data["categories"] == ["russia ukraine war", "Ukraine"]
+    assert len(data["points"]) == 3 and len(data["paragraphs"]) == 3
+
+
+def test_show_missing_file_is_an_error(tmp_path: Path):
+    result = run("show", str(tmp_path / "nope.txt"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{tmp_path / 'nope.txt'}: error: no such file"
+
+
+def test_show_bad_file_reports_line(tmp_path: Path):
+    path = tmp_path / "bad.txt"
+    path.write_text("Date: 31/31/2026\n\nTitle\n")
+    result = run("show", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:1: error: cannot read date")
+
+
+def test_new_writes_a_file_that_parses(site: SiteFolder):
+    site.add("007_0123456789abcdef.txt", article())
+    result = run(
+        "new",
+        "Trams & buses",
+        "--points",
+        "First point.",
+        "--points",
+        "Second point.",
+        "--keywords",
+        "Transit, City",
+        "--config",
+        str(site.config),
+    )
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip())
+    assert path.parent == site.entries
+    assert path.name.startswith("008_") and len(path.stem) == len("008_") + 16
+    text, _ = decode_entry(path.read_bytes(), str(path))
+    entry = parse_entry(text, str(path))
+    assert entry.title == "Trams & buses"
+    assert entry.points == ("First point.", "Second point.")
+    assert entry.categories == ("Transit", "City")
+    assert entry.published is not None
+
+
+def test_new_never_overwrites(site: SiteFolder, monkeypatch):
+    taken = site.add("004_aaaaaaaaaaaaaaaa.txt", "kept")
+    monkeypatch.setattr(feedtool.new.secrets, "token_hex", lambda n: "aaaaaaaaaaaaaaaa")
+    # As if another writer took the name between numbering and writing.
+    monkeypatch.setattr(feedtool.new, "next_sequence", lambda folder: (4, 3))
+    result = run("new", "Clash", "--config", str(site.config))
+    assert result.exit_code == 1 and "not overwritten" in result.stderr
+    assert taken.read_text() == "kept"
+
+
+@pytest.mark.parametrize("title", ["", "   ", "two\nlines"])
+def test_new_rejects_empty_or_multiline_titles(site: SiteFolder, title: str):
+    result = run("new", title, "--config", str(site.config))
+    assert result.exit_code == 2
+
+
+def test_serve_port_in_use_is_a_clear_error(three_entry_site: SiteFolder):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--config", str(three_entry_site.config), "--port", str(port))
+    assert result.exit_code == 1
+    assert "address already in use" in result.stderr

@@ -1,0 +1,142 @@
+"""The site as data: order, categories and slugs, feeds and pages per category."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import feedparser
+import pytest
+
+from feedtool.build import build, load_site
+from feedtool.entry import parse_entry
+from feedtool.render import planned_output_count, render_site
+from feedtool.site import collect_site, future_date_warnings, slugify
+from tests.conftest import SITE_URL, SiteFolder, article
+
+
+def entry(name: str, date: str, keywords: str = ""):
+    text = f"Date: {date}\n\nTitle of {name}\n\nBody.\n\nTags: {keywords}\n"
+    return parse_entry(text, f"{name}.txt")
+
+
+@pytest.mark.parametrize(
+    ("keyword", "slug"),
+    [
+        ("Open Source", "open-source"),
+        ("Café culture", "cafe-culture"),
+        ("Ærø naïve Straße", "aero-naive-strasse"),
+        ("東京", "東京"),
+        ("Київ", "київ"),
+        ("C++ & Rust!", "c-rust"),
+        ("  -- spaced -- ", "spaced"),
+        ("2026 elections", "2026-elections"),
+    ],
+)
+def test_slugs_fold_accents_and_keep_letters_of_any_script(keyword: str, slug: str):
+    assert slugify(keyword) == slug
+
+
+def test_keyword_without_usable_characters_gets_a_stable_hashed_slug():
+    assert slugify("!!!") == slugify("!!!")
+    assert slugify("!!!").startswith("c-") and slugify("!!!") != slugify("???")
+
+
+def test_entries_sort_newest_first_ties_by_id_descending(site: SiteFolder):
+    entries = [
+        entry("a", "2026-01-01"),
+        entry("b", "2026-01-01"),
+        entry("ab", "2026-01-01"),
+        entry("z", "2025-01-01"),
+        entry("c", "2026-02-01"),
+    ]
+    ordered = collect_site(entries, site.settings()).entries
+    assert [e.id for e in ordered] == ["c", "b", "ab", "a", "z"]
+
+
+def test_keywords_sharing_a_slug_share_a_category_named_by_the_common_spelling(site):
+    entries = [
+        entry("a", "2026-01-01", "Open Source"),
+        entry("b", "2026-01-02", "open source"),
+        entry("c", "2026-01-03", "open-source"),
+        entry("d", "2026-01-04", "open source, Other"),
+    ]
+    site_data = collect_site(entries, site.settings())
+    category = site_data.category_by_slug("open-source")
+    assert category.name == "open source"
+    assert [e.id for e in category.entries] == ["d", "c", "b", "a"]
+    assert [c.slug for c in site_data.categories] == ["open-source", "other"]
+
+
+def test_future_dates_are_warned_about():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    future = entry("f", "2030-01-01 00:00+00:00")
+    present = entry("p", "2026-01-01 12:00+00:00")
+    warnings = future_date_warnings((future, present), now)
+    assert [w.path for w in warnings] == ["f.txt"]
+
+
+def test_category_feeds_hold_just_that_topic(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    feed = feedparser.parse(site.read("categories/science/rss.xml"))
+    assert not feed.bozo
+    assert feed.feed.title == "Test News: Science"
+    assert [e.title for e in feed.entries] == ["Gamma third", "Beta second"]
+    assert (
+        f'href="{SITE_URL}categories/science/rss.xml" rel="self"'
+        in site.read("categories/science/rss.xml").decode()
+    )
+    atom = feedparser.parse(site.read("categories/transit/atom.xml"))
+    assert [e.title for e in atom.entries] == ["Beta second", "Alpha & Omega: <b>first</b>"]
+    document = json.loads(site.read("categories/cafe-culture/feed.json"))
+    assert document["feed_url"] == SITE_URL + "categories/cafe-culture/feed.json"
+    assert [item["title"] for item in document["items"]] == ["Alpha & Omega: <b>first</b>"]
+
+
+def test_category_pages_and_index(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    index = site.read("categories/index.html").decode()
+    assert '<a href="science/index.html">Science</a> (2)' in index
+    assert '<a href="cafe-culture/index.html">Café culture</a> (1)' in index
+    page = site.read("categories/science/index.html").decode()
+    assert 'type="application/rss+xml"' in page and 'href="rss.xml"' in page
+    assert "Gamma third" in page and "Alpha" not in page
+    assert 'href="categories/index.html"' in site.read("index.html").decode()
+
+
+def test_index_is_paginated_so_every_entry_is_reachable(site: SiteFolder):
+    for number in range(5):
+        site.add(
+            f"{number:03d}.txt", article(title=f"Entry {number}", date=f"2026-01-0{number + 1}")
+        )
+    build(site.settings(limit=2))
+    first = site.read("index.html").decode()
+    assert 'rel="next" href="page/2/index.html"' in first and 'rel="prev"' not in first
+    second = site.read("page/2/index.html").decode()
+    assert 'rel="prev" href="../../index.html"' in second
+    assert 'rel="next" href="../../page/3/index.html"' in second
+    third = site.read("page/3/index.html").decode()
+    assert "Entry 0" in third and 'rel="next"' not in third
+    pages = first + second + third
+    assert all(f"Entry {number}" in pages for number in range(5))
+    assert 'href="../../rss.xml"' in second  # autodiscovery from a deeper page
+
+
+def test_emptied_category_is_removed_on_rebuild(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    assert (site.output / "categories/cafe-culture/rss.xml").exists()
+    site.add("001_alpha.txt", article(keywords="Transit"))
+    result = build(site.settings()).result
+    assert "categories/cafe-culture/rss.xml" in result.removed
+    assert not (site.output / "categories/cafe-culture").exists()
+
+
+def test_planned_output_count_matches_the_render(three_entry_site: SiteFolder):
+    site = three_entry_site
+    for limit in (0, 1, 2, 50):
+        settings = site.settings(limit=limit)
+        site_data, _ = load_site(settings)
+        assert planned_output_count(site_data) == len(list(render_site(site_data)))

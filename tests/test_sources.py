@@ -1,0 +1,163 @@
+"""Reading the entries folder: order, dates from git and file times, bad files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedtool.errors import SourceError
+from feedtool.sources import find_entry_files, git_file_dates, parse_git_log, read_entries
+from tests.conftest import SiteFolder, article
+
+UNDATED = "Undated title\n\nA body that ends well.\n"
+
+
+def git(folder: Path, *args: str, date: str | None = None) -> None:
+    env = dict(os.environ, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@e.org")
+    env.update(GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@e.org")
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
+
+
+def test_files_are_found_recursively_in_a_stable_order(site: SiteFolder):
+    for name in ("b.txt", "a.txt", "sub/c.txt", "sub/deeper/d.txt", "notes.md", ".hidden.txt"):
+        site.add(name, article())
+    (site.entries / ".git").mkdir()
+    (site.entries / ".git/e.txt").write_text("x")
+    files, _ = find_entry_files(site.entries)
+    assert [p.relative_to(site.entries).as_posix() for p in files] == [
+        "a.txt",
+        "b.txt",
+        "sub/c.txt",
+        "sub/deeper/d.txt",
+    ]
+
+
+def test_symlink_outside_the_entries_folder_is_not_followed(site: SiteFolder, tmp_path: Path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text(article(title="Secret"))
+    (site.entries / "link.txt").symlink_to(outside)
+    (site.entries / "linkdir").symlink_to(tmp_path)
+    site.add("real.txt", article(title="Real"))
+    result = read_entries(site.settings())
+    assert [entry.title for entry in result.entries] == ["Real"]
+    warned = sorted(Path(w.path).name for w in result.warnings if "symlink" in w.message)
+    assert warned == ["link.txt", "linkdir"]
+
+
+def test_missing_entries_folder_is_a_clear_error(site: SiteFolder):
+    with pytest.raises(SourceError, match="does not exist") as caught:
+        read_entries(site.settings(entries=site.root / "nope"))
+    assert caught.value.path == str(site.root / "nope")
+
+
+def test_entries_path_that_is_a_file_is_an_error(site: SiteFolder):
+    (site.root / "file").write_text("x")
+    with pytest.raises(SourceError, match="not a folder"):
+        read_entries(site.settings(entries=site.root / "file"))
+
+
+def test_file_dates_are_used_outside_git(site: SiteFolder):
+    path = site.add("001_a.txt", UNDATED)
+    stamp = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    (entry,) = read_entries(site.settings()).entries
+    assert entry.published == entry.updated == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_git_dates_first_commit_publishes_last_commit_updates(site: SiteFolder):
+    git(site.root, "init", "-q")
+    site.add("001_a.txt", UNDATED)
+    site.add("002_dated.txt", article(date="2020-01-01 00:00:00+00:00"))
+    git(site.root, "add", ".")
+    git(site.root, "commit", "-qm", "add", date="2023-01-01T10:00:00+02:00")
+    site.add("001_a.txt", UNDATED + "\nMore text.\n")
+    site.add("002_dated.txt", article(date="2020-01-01 00:00:00+00:00", title="Edited"))
+    git(site.root, "commit", "-qam", "edit", date="2023-06-01T10:00:00+00:00")
+    entries = {entry.id: entry for entry in read_entries(site.settings()).entries}
+    undated = entries["001_a"]
+    assert undated.published == datetime.fromisoformat("2023-01-01T10:00:00+02:00")
+    assert undated.updated == datetime.fromisoformat("2023-06-01T10:00:00+00:00")
+    # A Date: line wins over git for both dates, so committing never changes them.
+    dated = entries["002_dated"]
+    assert dated.published == dated.updated == datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_git_log_runs_once_for_the_whole_folder(site: SiteFolder, monkeypatch):
+    git(site.root, "init", "-q")
+    for number in range(5):
+        site.add(f"00{number}.txt", UNDATED)
+    git(site.root, "add", ".")
+    git(site.root, "commit", "-qm", "add")
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(command, *args, **kwargs):
+        calls.append(command)
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    assert len(read_entries(site.settings()).entries) == 5
+    assert len(calls) == 1 and "log" in calls[0]
+
+
+def test_git_log_parsing_handles_odd_file_names():
+    output = (
+        "\x012026-02-01T00:00:00+00:00\0\nsub/b é.txt\0a b.txt\0"
+        "\x012026-01-01T00:00:00+00:00\0\na b.txt\0"
+    )
+    dates = parse_git_log(output)
+    assert dates["a b.txt"].added == datetime(2026, 1, 1, tzinfo=UTC)
+    assert dates["a b.txt"].changed == datetime(2026, 2, 1, tzinfo=UTC)
+    assert dates["sub/b é.txt"].added == datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def test_no_git_gives_no_git_dates(tmp_path: Path):
+    assert git_file_dates(tmp_path) == {}
+
+
+def test_duplicate_ids_name_both_files(site: SiteFolder):
+    site.add("a/same.txt", article())
+    site.add("b/same.txt", article())
+    site.add("c.txt", "Id: SAME\n\nTitle\n")
+    result = read_entries(site.settings())
+    assert len(result.entries) == 1
+    messages = sorted(str(error) for error in result.errors)
+    assert len(messages) == 2
+    assert all("duplicate id" in m and "a/same.txt" in m for m in messages)
+
+
+def test_file_larger_than_the_limit_is_an_error(site: SiteFolder):
+    site.add("big.txt", article(body="Word. " * 2000))
+    result = read_entries(site.settings(max_entry_size=1000))
+    (error,) = result.errors
+    assert "more than the limit of 1000" in error.message and "--max-entry-size" in error.message
+
+
+def test_unreadable_file_is_an_error_naming_it(site: SiteFolder, monkeypatch):
+    path = site.add("locked.txt", article())
+    site.add("fine.txt", article(title="Fine"))
+    real_read = Path.read_bytes
+
+    # Tests may run as root, which ignores file modes: simulate the refusal the OS gives.
+    def refuse(self: Path) -> bytes:
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = read_entries(site.settings())
+    assert [entry.title for entry in result.entries] == ["Fine"]
+    (error,) = result.errors
+    assert error.path == str(path) and "permission denied" in error.message
+
+
+def test_file_names_with_spaces_and_non_ascii(site: SiteFolder):
+    site.add("été 2026 notes.txt", article(title="Summer"))
+    (entry,) = read_entries(site.settings()).entries
+    assert entry.id == "été 2026 notes"
