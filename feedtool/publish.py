@@ -74,10 +74,7 @@ def publish(
             result, expected = _stage(output, staging, files, check)
             if result.problems:
                 raise BuildRejected(result.problems)
-            for relative in result.written:
-                target = output / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / relative, target)
+            _move_into_place(output, staging, result.written)
             result.removed = _stale_files(output, expected)
             _write_manifest(output, staging, expected)
             for relative in result.removed:
@@ -90,6 +87,43 @@ def publish(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
+    """Rename each staged file over its target; if one fails, put back every file replaced.
+
+    So a build that fails while publishing (a full disk, an I/O error) leaves the output
+    folder as it was, not half old and half new.
+    """
+    replaced = staging.with_name(staging.name + "-replaced")
+    shutil.rmtree(replaced, ignore_errors=True)
+    done: list[tuple[str, bool]] = []  # (relative path, whether an old version existed)
+    try:
+        for relative in written:
+            target = output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            existed = target.is_file()
+            if existed:
+                _keep_copy(target, replaced / relative)
+            os.replace(staging / relative, target)
+            done.append((relative, existed))
+    except OSError:
+        for relative, existed in reversed(done):
+            if existed:
+                os.replace(replaced / relative, output / relative)
+            else:
+                (output / relative).unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _keep_copy(path: Path, copy: Path) -> None:
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(path, copy)  # a second name for the old bytes: no copying
+    except OSError:
+        shutil.copy2(path, copy)
 
 
 def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:
