@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from feedtool.config import Settings
@@ -115,6 +116,7 @@ def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:
     return tuple(categories)
 
 
+@lru_cache(maxsize=65536)
 def slugify(keyword: str) -> str:
     """A keyword's URL slug: lower case, accents folded to ASCII, other runs become ``-``.
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from html import escape
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from feedtool import __version__
@@ -18,11 +21,30 @@ def render_rss_atom(feed: FeedSpec) -> tuple[bytes, bytes]:
     return rss, atom
 
 
+class HtmlDescription(BaseEntryExtension):
+    """RSS readers take ``description`` as HTML, so the plain-text summary is escaped once more.
+
+    Otherwise a summary mentioning ``<script>`` would be markup to the reader. Atom says
+    ``type="text"`` instead, and keeps the summary as it is.
+    """
+
+    def __init__(self) -> None:
+        self.html: str | None = None
+
+    def extend_rss(self, item):  # noqa: ANN001, ANN201 - feedgen's extension interface
+        if self.html is not None:
+            item.find("description").text = self.html
+        return item
+
+
 def _generator(feed: FeedSpec) -> FeedGenerator:
     settings = feed.site.settings
     generator = FeedGenerator()
     # RSS has no author element without an e-mail address; dc:creator carries the name.
     generator.load_extension("dc", atom=False, rss=True)
+    generator.register_extension(
+        "html_description", BaseExtension, HtmlDescription, atom=False, rss=True
+    )
     generator.id(feed.site.feed_tag_id(feed.tag_name))
     generator.title(feed.title)
     generator.subtitle(feed.description)
@@ -48,6 +70,7 @@ def _generator(feed: FeedSpec) -> FeedGenerator:
             item.dc.dc_creator(entry.author)
         if entry.summary:
             item.summary(entry.summary, type="text")
+            item.html_description.html = escape(entry.summary, quote=False)
         if not settings.summary_only and entry.paragraphs:
             item.content(content_html(entry), type="html")
         for category in entry.categories:
