@@ -9,8 +9,10 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
+from dateutil import tz as date_tz
 
 from feedtool.errors import Diagnostic, EntryError
 
@@ -51,10 +53,17 @@ METADATA_KEYS = {
 
 SUMMARY_LIMIT = 300
 
-_METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$")
+# The value is trimmed in Python: a lazy ``(.*?)\s*$`` backtracks quadratically on a long
+# line with inner runs of space, and a hostile file must not hang the build.
+_METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:(.*)$")
 _KEYWORDS_LINE = re.compile(r"^\s*(?:key\s+words|keywords|tags|topics)\s*:(.*)$", re.IGNORECASE)
-_BULLET = re.compile(r"^(?:[-*–—]\s+|[•·]\s*|\d{1,3}[.)]\s+)")
-_CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:")
+# A marker needs a space after it (or to end the line), so "-5 degrees" and "1.5 million"
+# keep their first characters.
+_BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·]\s*|\d{1,3}[.)](?:\s+|$))")
+# The document's list, plus the same marks in the forms CJK text uses (full stop, full-width
+# marks, corner brackets) and the closing quotes of French and German (» and “), so that a
+# one-line paragraph in those languages is not mistaken for a teaser.
+_CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:" + "。！？」』）］：" + "»“")
 # XML 1.0 forbids C0 controls other than tab, LF and CR, U+FFFE/U+FFFF and lone surrogates.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _UNSAFE_ID = re.compile(r"[/\\\x00-\x1f\x7f]")
@@ -106,15 +115,21 @@ def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             offset = error.start
-            line = data.count(b"\n", 0, offset) + 1
+            # Count lines the way the decoded text will have them: CRLF, CR and LF each end one.
+            before = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            line = before.count(b"\n") + 1
             raise EntryError(
                 f"not valid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x}); "
                 "save the file as UTF-8",
                 path,
                 line,
             ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _remove_forbidden_characters(text, path)
+    return _remove_forbidden_characters(_normalize_line_ends(text), path)
+
+
+def _normalize_line_ends(text: str) -> str:
+    # CRLF first, so that it becomes one LF and not two.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _remove_forbidden_characters(text: str, path: str) -> tuple[str, tuple[Diagnostic, ...]]:
@@ -150,30 +165,47 @@ def parse_entry(
     ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
     Dates the file does not state are left ``None`` for the reader of the folder to fill.
     """
-    text, warnings = _remove_forbidden_characters(text, path)
+    # decode_entry already did both; a caller with text of its own gets the same rules.
+    text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
     lines = text.split("\n")
     warnings = list(warnings)
     metadata, position = _read_metadata(lines, path, timezone)
     position = _skip_chrome(lines, position)
-    if position >= len(lines):
-        if not text.strip():
-            raise EntryError("the file is empty: an article needs at least a title line", path, 1)
+    dropped: list[str] = []
+    if position < len(lines):
+        title = _fold_space(lines[position])
+        position += 1
+        if "title" in metadata and title != metadata["title"]:
+            # Title: overrides the title line; list the line as dropped so it is not lost unseen.
+            dropped.append(title)
+    elif "title" in metadata:
+        # A Title: line is a title: an article need not repeat it below the metadata.
+        title = metadata["title"]
+    elif not text.strip():
+        raise EntryError("the file is empty: an article needs at least a title line", path, 1)
+    else:
         raise EntryError("no title: only metadata and page furniture", path, len(lines))
-    title = _fold_space(lines[position])
-    position += 1
 
     blocks, keywords = _split_blocks(lines, position)
     points: tuple[str, ...] = ()
-    points_block = _find_points_header(blocks)
-    if points_block is not None:
-        header_block = blocks[points_block]
-        header_line, _ = header_block[0]
-        following = header_block[1:]
-        if not following and points_block + 1 < len(blocks):
+    header = _find_points_header(blocks)
+    if header is not None:
+        block_index, line_index = header
+        header_block = blocks[block_index]
+        header_line, _ = header_block[line_index]
+        following = header_block[line_index + 1 :]
+        end = block_index + 1
+        if not following and end < len(blocks):
             # The usual shape: the header, blank lines, then the block of points.
-            following = blocks[points_block + 1]
-            del blocks[points_block + 1]
-        del blocks[points_block]
+            following = blocks[end]
+            end += 1
+        # The body is what follows the points; anything between the title and the points
+        # (a byline, a caption) is not the article's content, but show lists it.
+        before = blocks[:block_index]
+        if line_index:
+            before.append(header_block[:line_index])
+        dropped.extend(_join_block(block) for block in before)
+        del blocks[:end]
         points = tuple(p for p in (_strip_bullet(line) for _, line in following) if p)
         if not points:
             warnings.append(
@@ -181,20 +213,19 @@ def parse_entry(
             )
 
     paragraphs = []
-    dropped = []
     for block in blocks:
-        if len(block) == 1 and not block[0][1].rstrip().endswith(_CLOSING_PUNCTUATION):
-            dropped.append(_fold_space(block[0][1]))
+        if len(block) == 1 and not block[0][1].endswith(_CLOSING_PUNCTUATION):
+            dropped.append(_join_block(block))
         else:
-            paragraphs.append(_fold_space(" ".join(line for _, line in block)))
+            paragraphs.append(_join_block(block))
 
     categories = _parse_keywords(keywords)
     summary = metadata.get("summary") or _summarize(points, paragraphs)
     entry_id = metadata.get("id") or entry_id or _stem(path)
-    _check_id(entry_id, path, metadata.get("id_line"))
+    _check_id(entry_id, path, metadata.get("lines", {}).get("id"))
     return Entry(
         id=entry_id,
-        title=metadata.get("title") or title,
+        title=metadata.get("title", title),
         points=points,
         summary=summary,
         paragraphs=tuple(paragraphs),
@@ -223,32 +254,69 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
         value = _fold_space(match.group(2))
         line_number = position + 1
         if key in metadata:
-            raise EntryError(f"metadata {match.group(1)!r} given twice", path, line_number)
+            # Date and Published (Link and URL) are one key under two names.
+            raise EntryError(
+                f"metadata {match.group(1)!r} given twice (line {metadata['lines'][key]})",
+                path,
+                line_number,
+            )
+        metadata.setdefault("lines", {})[key] = line_number
         if not value:
             raise EntryError(f"metadata {match.group(1)!r} has no value", path, line_number)
         if key in ("published", "updated"):
             metadata[key] = parse_date(value, timezone, path, line_number)
         elif key == "link":
-            if not re.match(r"^https?://[^\s/]+", value):
+            if not _is_absolute_http_url(value):
                 raise EntryError(
                     f"Link must be an absolute http(s) URL, got {value!r}", path, line_number
                 )
             metadata[key] = value
         else:
             metadata[key] = value
-            if key == "id":
-                metadata["id_line"] = line_number
         position += 1
     return metadata, position
 
 
+def _is_absolute_http_url(value: str) -> bool:
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    # Schemes are case-insensitive (RFC 3986), so HTTPS://... is as good as https://...
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def parse_date(value: str, timezone: tzinfo, path: str, line: int | None) -> datetime:
     """Parse a date the way the format allows; a date with no zone is in ``timezone``."""
+    unknown_zones: list[str] = []
+
+    def zone(name: str | None, offset: int | None) -> tzinfo | None:
+        # Left to itself dateutil reads a zone name it does not know ("EST") as no zone
+        # (only warning), and one that matches this machine's zone as the machine's local
+        # time: either way the instant would silently depend on where the build runs.
+        if offset is not None:
+            return date_tz.UTC if offset == 0 else date_tz.tzoffset(name, offset)
+        if name is not None:
+            unknown_zones.append(name)
+        return None
+
     try:
-        parsed = date_parser.parse(value, default=_DATE_DEFAULT)
-    except (ValueError, OverflowError) as error:
-        reason = str(error).split(":")[0]
+        parsed = date_parser.parse(value, default=_DATE_DEFAULT, tzinfos=zone)
+    # ArithmeticError: OverflowError for huge numbers, and decimal.InvalidOperation, which
+    # dateutil lets out for seconds like "24:00100100100100000000000".
+    except (ValueError, ArithmeticError) as error:
+        # dateutil's own messages end in ": <the value>"; arithmetic ones say nothing useful.
+        reason = str(error).split(":")[0] if isinstance(error, ValueError) else "out of range"
         raise EntryError(f"cannot read date {value!r}: {reason}", path, line) from None
+    if unknown_zones:
+        raise EntryError(
+            f"cannot read date {value!r}: unknown time zone {unknown_zones[0]!r}; "
+            "write an offset such as +02:00, or UTC",
+            path,
+            line,
+        )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone)
     try:
@@ -267,7 +335,8 @@ def _skip_blank(lines: list[str], position: int) -> int:
 
 def _skip_chrome(lines: list[str], position: int) -> int:
     while position < len(lines):
-        stripped = lines[position].strip()
+        # Folded, so that "Share  this article" copied with a double space is chrome too.
+        stripped = _fold_space(lines[position])
         if stripped and stripped.casefold() not in CHROME_LINES:
             return position
         position += 1
@@ -302,11 +371,18 @@ def _is_points_header(line: str) -> bool:
     return line.strip().rstrip(":").strip().casefold() in POINTS_HEADERS
 
 
-def _find_points_header(blocks: list[Block]) -> int | None:
-    for index, block in enumerate(blocks):
-        if _is_points_header(block[0][1]):
-            return index
+def _find_points_header(blocks: list[Block]) -> tuple[int, int] | None:
+    """Where the first points header is: its block and its line within the block."""
+    for block_index, block in enumerate(blocks):
+        for line_index, (_, line) in enumerate(block):
+            if _is_points_header(line):
+                return block_index, line_index
     return None
+
+
+def _join_block(block: Block) -> str:
+    # Lines of one block are soft wraps of one paragraph.
+    return _fold_space(" ".join(line for _, line in block))
 
 
 def _strip_bullet(line: str) -> str:
@@ -340,7 +416,8 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
+    # A space right after the cut makes the cut itself a word boundary: keep the last word.
+    space = limit - 1 if text[limit - 1] == " " else cut.rfind(" ")
     if space > 0:
         cut = cut[:space]
     return cut.rstrip(" ,;:-–—") + "…"
@@ -356,8 +433,9 @@ def _stem(path: str) -> str:
 
 
 def _check_id(entry_id: str, path: str, line: int | None) -> None:
-    # The id names the entry's page file and ends its tag: URI, so it must stay one segment.
-    if entry_id in (".", "..") or _UNSAFE_ID.search(entry_id) or entry_id != entry_id.strip():
+    # The id names the entry's page file and ends its tag: URI, so it must stay one
+    # non-empty segment (a file named ".txt" has an empty stem).
+    if entry_id in ("", ".", "..") or _UNSAFE_ID.search(entry_id) or entry_id != entry_id.strip():
         raise EntryError(
             f"id {entry_id!r} cannot name a page: use letters, digits, '-', '_' or '.'",
             path,
