@@ -12,9 +12,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from feedtool.build import EntriesRejected, build
+from feedtool.cli import main
 from feedtool.errors import PublishError
 from tests.conftest import SiteFolder, article
 
@@ -208,3 +210,55 @@ def test_a_failure_halfway_through_publishing_puts_every_file_back(site: SiteFol
     assert feed_files(site.output) == before
     build(site.settings())
     assert b"Brand new" in site.read("rss.xml")
+
+
+HOSTILE_FILES = {
+    # name: (bytes, exit status, text the message must contain, line or None)
+    "invalid_utf8.txt": (b"Title\n\nCaf\xe9.\n", 1, "not valid UTF-8 at byte offset 10", 3),
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "not valid UTF-8", 1),
+    "empty.txt": (b"", 1, "the file is empty", 1),
+    "blank.txt": (b"  \n\t\n   \n", 1, "the file is empty", 1),
+    "no_title.txt": (b"Date: 2026-01-01\nAuthor: A\n\n", 1, "no title", None),
+    "bad_date.txt": (b"Date: the day after\n\nTitle\n", 1, "cannot read date", 1),
+    "impossible_date.txt": (b"Date: 2026-02-30\n\nTitle\n", 1, "cannot read date", 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_hostile_file_is_reported_with_path_and_line_and_nothing_changes(
+    site: SiteFolder, name: str
+):
+    site.add("001_good.txt", article(title="Good"))
+    build(site.settings())
+    before = feed_files(site.output)
+    data, status, message, line = HOSTILE_FILES[name]
+    path = site.add(name, data)
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config)])
+    assert result.exit_code == status
+    where = f"{path}:{line}: error: " if line else f"{path}:"
+    assert where in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+    assert feed_files(site.output) == before
+    skipped = CliRunner().invoke(main, ["build", "--skip-invalid", "--config", str(site.config)])
+    assert skipped.exit_code == 0 and f"{path}" in skipped.stderr
+
+
+def test_utf16_file_with_bom_is_decoded(site: SiteFolder):
+    site.add(
+        "utf16.txt", "\ufeffDate: 2026-01-01\n\nTitre en UTF-16 été\n\nCorps.\n".encode("utf-16-le")
+    )
+    build(site.settings())
+    assert "Titre en UTF-16 été" in site.read("rss.xml").decode()
+
+
+def test_control_characters_are_removed_with_a_warning_naming_the_line(site: SiteFolder):
+    path = site.add("ctrl.txt", "Date: 2026-01-01\n\nBell\x07 title\n\nBody with \x0b tab.\n")
+    report = build(site.settings())
+    assert "<title>Bell title</title>" in site.read("rss.xml").decode()
+    assert any(w.path == str(path) and w.line == 3 for w in report.warnings)
+
+
+def test_far_future_date_is_a_warning_not_an_error(site: SiteFolder):
+    path = site.add("future.txt", article(date="2999-01-01"))
+    report = build(site.settings())
+    assert any(w.path == str(path) and "future" in w.message for w in report.warnings)
