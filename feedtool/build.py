@@ -7,14 +7,32 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from feedtool.cache import BuildCache, CacheState, cache_folder, settings_key
 from feedtool.config import Settings
+from feedtool.entry import Entry
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
-from feedtool.publish import Checker, PublishResult, plan, publish
-from feedtool.render import FEED_NAMES, planned_output_count, render_site
-from feedtool.site import Site, collect_site, future_date_warnings
-from feedtool.sources import read_entries
+from feedtool.publish import (
+    Checker,
+    PublishResult,
+    manifest_digest,
+    output_intact,
+    plan,
+    publish,
+)
+from feedtool.render import Output, SiteRenderer, is_feed_path, planned_output_count
+from feedtool.site import BodyLookup, Site, collect_site, future_date_warnings
+from feedtool.sources import (
+    ReadResult,
+    ScannedFile,
+    input_fingerprint,
+    read_entries,
+    read_entry,
+    scan_entries,
+)
+from feedtool.validate import validate_document
 
 # Below this many entries a build is over before a progress bar could help.
 PROGRESS_MIN_ENTRIES = 300
@@ -35,26 +53,28 @@ class EntriesRejected(FeedtoolError):
 class BuildReport:
     """What a build read and wrote, for the one-line summary."""
 
-    site: Site
+    entries: int
     result: PublishResult
     warnings: list[Diagnostic] = field(default_factory=list)
     feeds: int = 0
     pages: int = 0
     seconds: float = 0.0
-
-    @property
-    def entries(self) -> int:
-        return len(self.site.entries)
+    # True when the cache showed that no input changed: nothing was parsed or rendered.
+    nothing_changed: bool = False
 
 
 def load_site(
-    settings: Settings, skip_invalid: bool = False, now: datetime | None = None
-) -> tuple[Site, list[Diagnostic]]:
+    settings: Settings,
+    skip_invalid: bool = False,
+    now: datetime | None = None,
+    cache: BuildCache | None = None,
+    scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None,
+) -> tuple[Site, list[Diagnostic], ReadResult]:
     """Read the entries folder into a ``Site``; raises ``EntriesRejected`` on invalid entries.
 
     With ``skip_invalid`` the invalid entries become warnings and the rest are kept.
     """
-    read = read_entries(settings)
+    read = read_entries(settings, cache, scanned)
     warnings = list(read.warnings)
     if read.errors:
         if not skip_invalid:
@@ -63,7 +83,10 @@ def load_site(
             Diagnostic("warning", f"skipped: {error.message}", error.path, error.line)
             for error in read.errors
         )
-    site = collect_site(read.entries, settings)
+    bodies = None
+    if cache is not None:
+        bodies = _body_lookup(cache, settings)
+    site = collect_site(read.entries, settings, bodies)
     warnings.extend(future_date_warnings(site.entries, now or datetime.now(UTC)))
     if not settings.id_authority:
         warnings.append(
@@ -71,10 +94,21 @@ def load_site(
                 "warning",
                 f"no [site] id_authority: entry ids are tag: URIs under {site.id_authority!r}, "
                 "so they change if the site's host changes; set id_authority to keep them",
-                settings.config_name,
+                str(settings.config_path) if settings.config_path else None,
             )
         )
-    return site, warnings
+    return site, warnings, read
+
+
+def _body_lookup(cache: BuildCache, settings: Settings) -> BodyLookup:
+    def paragraphs(entry: Entry) -> tuple[str, ...]:
+        try:
+            return cache.bodies.get(entry.body_key or "")
+        except KeyError:
+            # A damaged body store: the file itself still has the body.
+            return read_entry(Path(entry.source), settings).paragraphs
+
+    return paragraphs
 
 
 def build(
@@ -82,42 +116,112 @@ def build(
     *,
     check_only: bool = False,
     skip_invalid: bool = False,
-    checker: Checker | None = None,
+    use_cache: bool = True,
     progress: Callable[[int], AbstractContextManager[Any]] | None = None,
 ) -> BuildReport:
     """Build the site into the output folder, or with ``check_only`` compare without writing.
 
-    ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
+    With ``use_cache`` (the default) the cache in ``.feedtool-cache/`` lets a build skip
+    what did not change: parsing unchanged files, rendering unchanged outputs, and
+    everything when no input changed. ``check_only`` always renders and compares every
+    file. ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
     """
     started = time.perf_counter()
-    site, warnings = load_site(settings, skip_invalid=skip_invalid)
-    report = BuildReport(site=site, result=PublishResult(), warnings=warnings)
-    files = _counted(render_site(site), report)
+    key = settings_key(settings)
+    cache = BuildCache(cache_folder(settings) if use_cache and not check_only else None, key)
+    try:
+        report = _build(settings, cache, check_only, skip_invalid, progress)
+    finally:
+        cache.close()
+    report.warnings[:0] = cache.warnings
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(
+    settings: Settings,
+    cache: BuildCache,
+    check_only: bool,
+    skip_invalid: bool,
+    progress: Callable[[int], AbstractContextManager[Any]] | None,
+) -> BuildReport:
+    scanned = scan_entries(settings.entries)
+    previous = cache.previous
+    fingerprint = input_fingerprint(cache.key, scanned[0], settings, previous.needs_git)
+    unchanged = cache.persistent and fingerprint == previous.fingerprint
+    if unchanged and output_intact(settings.output, previous.manifest_digest):
+        entries, feeds, pages = previous.summary
+        result = PublishResult(unchanged=len(previous.outputs))
+        return BuildReport(
+            entries, result, list(previous.warnings), feeds, pages, nothing_changed=True
+        )
+    site, warnings, read = load_site(settings, skip_invalid, cache=cache, scanned=scanned)
+    report = BuildReport(entries=len(site.entries), result=PublishResult(), warnings=warnings)
+    outputs = SiteRenderer(site, cache.key).outputs()
+    files = _counted(_rendered(outputs, settings.output, previous.outputs, cache), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
         if bar is not None:
             files = _advancing(files, bar)
         if check_only:
             report.result = plan(settings.output, files)
-        else:
-            report.result = publish(settings.output, files, check=checker)
-    report.seconds = time.perf_counter() - started
+            return report
+        report.result = publish(settings.output, files, check=feed_checker(settings.output))
+    if cache.persistent:
+        state = CacheState(
+            settings_key=cache.key,
+            files=read.files,
+            outputs=cache.published_keys,
+            fingerprint=input_fingerprint(cache.key, scanned[0], settings, read.needs_git)
+            if not read.errors
+            else "",
+            needs_git=read.needs_git,
+            manifest_digest=manifest_digest(settings.output),
+            summary=(report.entries, report.feeds, report.pages),
+            warnings=tuple(report.warnings),
+        )
+        cache.save(state)
     return report
 
 
-def _advancing(files: Iterable[tuple[str, bytes]], bar: Any) -> Iterator[tuple[str, bytes]]:
+def _rendered(
+    outputs: Iterable[Output], output: Path, previous: dict[str, str], cache: BuildCache
+) -> Iterator[tuple[str, bytes | None]]:
+    """Each output's bytes, or ``None`` when its key says the published file is current."""
+    for item in outputs:
+        cache.published_keys[item.path] = item.key
+        if previous.get(item.path) == item.key and (output / item.path).is_file():
+            yield item.path, None
+        else:
+            yield item.path, item.make()
+
+
+def _advancing(
+    files: Iterable[tuple[str, bytes | None]], bar: Any
+) -> Iterator[tuple[str, bytes | None]]:
     for item in files:
         yield item
         bar.update(1)
 
 
+def feed_checker(output: Path) -> Checker:
+    """A check for ``publish``: every feed file must pass ``feedtool validate`` without errors."""
+
+    def check(relative: str, data: bytes) -> list[str]:
+        if not is_feed_path(relative):
+            return []
+        report = validate_document(data, str(output / relative))
+        return [str(finding) for finding in report.errors]
+
+    return check
+
+
 def _counted(
-    files: Iterable[tuple[str, bytes]], report: BuildReport
-) -> Iterator[tuple[str, bytes]]:
+    files: Iterable[tuple[str, bytes | None]], report: BuildReport
+) -> Iterator[tuple[str, bytes | None]]:
     for relative, data in files:
-        name = relative.rsplit("/", 1)[-1]
-        if name in FEED_NAMES:
+        if is_feed_path(relative):
             report.feeds += 1
-        elif name.endswith(".html"):
+        elif relative.endswith(".html"):
             report.pages += 1
         yield relative, data

@@ -22,6 +22,7 @@ from feedtool.publish import BuildRejected
 from feedtool.serve import make_server
 from feedtool.serve import watch as feedtool_watch
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
+from feedtool.validate import exit_status, render_json, render_text, validate_targets
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -127,9 +128,19 @@ def main() -> None:
     is_flag=True,
     help="Publish the valid entries and report the invalid ones as warnings.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build from scratch, neither reading nor updating .feedtool-cache/.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
 def build_command(
-    config: Path | None, check: bool, skip_invalid: bool, quiet: bool, **options: Any
+    config: Path | None,
+    check: bool,
+    skip_invalid: bool,
+    no_cache: bool,
+    quiet: bool,
+    **options: Any,
 ) -> None:
     """Build the feeds and pages of the entries folder into the output folder.
 
@@ -143,7 +154,13 @@ def build_command(
     if not quiet and sys.stderr.isatty():
         progress = partial(click.progressbar, label="Building", file=sys.stderr)
     try:
-        report = build(settings, check_only=check, skip_invalid=skip_invalid, progress=progress)
+        report = build(
+            settings,
+            check_only=check,
+            skip_invalid=skip_invalid,
+            use_cache=not no_cache,
+            progress=progress,
+        )
     except FeedtoolError as error:
         _fail(error)
     _print_warnings(report.warnings)
@@ -286,3 +303,34 @@ def new_command(
     except FeedtoolError as error:
         _fail(error)
     click.echo(str(path))
+
+
+@main.command("validate")
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per finding, or a JSON list.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def validate_command(targets: tuple[str, ...], output_format: str, strict: bool) -> None:
+    """Check RSS 2.0, Atom 1.0 and JSON Feed files, folders or http(s) URLs.
+
+    Each finding is printed as `path:line:column: error|warning: CODE: message`, then a
+    summary line per file. Exit 0 with no errors (warnings allowed unless --strict), 1 with
+    errors.
+
+    \b
+    Example:
+      feedtool validate public/
+      feedtool validate https://example.org/feed.xml --format json
+    """
+    reports = validate_targets(targets)
+    if output_format == "json":
+        click.echo(render_json(reports))
+    else:
+        click.echo(render_text(reports))
+    sys.exit(exit_status(reports, strict))

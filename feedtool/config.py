@@ -16,6 +16,7 @@ from feedtool.errors import ConfigError
 CONFIG_NAME = "feedtool.toml"
 DEFAULT_LIMIT = 50
 DEFAULT_MAX_ENTRY_SIZE = 10 * 1024 * 1024
+DEFAULT_ARCHIVE_SIZE = 100
 
 # Every key the config file knows, with the type it must have. Unknown keys are errors:
 # a typo such as `titel` would otherwise be silently ignored.
@@ -35,6 +36,7 @@ _KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "limit": int,
         "summary_only": bool,
         "max_entry_size": int,
+        "archive_size": int,
     },
 }
 
@@ -62,6 +64,7 @@ class Settings:
     limit: int = DEFAULT_LIMIT
     summary_only: bool = False
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
+    archive_size: int = DEFAULT_ARCHIVE_SIZE
     config_path: Path | None = None
     # Lines of each key in the config file, to point errors at them.
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)
@@ -181,6 +184,12 @@ def _checked(settings: Settings, require_url: bool) -> Settings:
             "max_entry_size must be a positive number of bytes "
             "(--max-entry-size / [build] max_entry_size)",
             "build.max_entry_size",
+        )
+    if settings.archive_size <= 0:
+        raise fail(
+            f"archive_size must be 1 or more entries per archive page, got "
+            f"{settings.archive_size} ([build] archive_size)",
+            "build.archive_size",
         )
     try:
         ZoneInfo(settings.timezone_name)

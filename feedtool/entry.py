@@ -94,6 +94,10 @@ class Entry:
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
     # Set when the dates came from the file itself (a Date:/Updated: line).
     dated_in_file: bool = False
+    # SHA-256 of the file's bytes, set by the reader: what the incremental cache keys on.
+    digest: str = ""
+    # Set when ``paragraphs`` were moved to the build's body store to bound memory.
+    body_key: str | None = None
 
 
 def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:

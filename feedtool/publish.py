@@ -11,6 +11,7 @@ a user put there (a CNAME, images) are never touched.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -59,11 +60,14 @@ def lock_path(output: Path) -> Path:
 
 def publish(
     output: Path,
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, bytes | None]],
     check: Checker | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> PublishResult:
-    """Publish ``files`` into ``output`` atomically; raises ``BuildRejected`` if a check fails."""
+    """Publish ``files`` into ``output`` atomically; raises ``BuildRejected`` if a check fails.
+
+    A file given as ``None`` is known to be current and is kept as it is.
+    """
     _check_output_folder(output)
     with _Lock(lock_path(output), lock_timeout, output):
         staging = staging_path(output)
@@ -145,7 +149,10 @@ def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:
 
 
 def _stage(
-    output: Path, staging: Path, files: Iterable[tuple[str, bytes]], check: Checker | None
+    output: Path,
+    staging: Path,
+    files: Iterable[tuple[str, bytes | None]],
+    check: Checker | None,
 ) -> tuple[PublishResult, set[str]]:
     result = PublishResult()
     expected: set[str] = set()
@@ -154,7 +161,8 @@ def _stage(
         if relative in expected:
             raise PublishError(f"two outputs would be written to {relative}", str(output))
         expected.add(relative)
-        if _same_bytes(output / relative, data):
+        # None: the renderer knows the published file is current, without making its bytes.
+        if data is None or _same_bytes(output / relative, data):
             result.unchanged += 1
             continue
         if check is not None:
@@ -203,6 +211,25 @@ def _read_manifest(output: Path) -> set[str]:
     except (OSError, UnicodeDecodeError):
         return set()
     return {line for line in text.split("\n") if line}
+
+
+def manifest_digest(output: Path) -> str:
+    """A hash of the output folder's manifest ("" when there is none)."""
+    try:
+        return hashlib.sha256((output / MANIFEST_NAME).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def output_intact(output: Path, digest: str) -> bool:
+    """Whether the output folder still holds what feedtool last published there.
+
+    The manifest is unchanged and every file it lists exists; a file deleted by hand
+    makes the next build render it again.
+    """
+    if not digest or manifest_digest(output) != digest:
+        return False
+    return all((output / relative).is_file() for relative in _read_manifest(output))
 
 
 def _manifest_bytes(expected: set[str]) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -13,6 +14,8 @@ from urllib.parse import quote, urlsplit
 from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.errors import Diagnostic
+
+BodyLookup = Callable[[Entry], tuple[str, ...]]
 
 # When [site] id_authority is not set, tag: URIs use the site's host with this fixed date:
 # a date derived from the entries would change every id when the oldest entry goes.
@@ -43,6 +46,15 @@ class Site:
     settings: Settings
     entries: tuple[Entry, ...]
     categories: tuple[Category, ...]
+    # Where entries whose paragraphs were set aside (``body_key``) keep them.
+    bodies: BodyLookup | None = field(default=None, compare=False)
+
+    def paragraphs(self, entry: Entry) -> tuple[str, ...]:
+        """The entry's body, from the body store when it was set aside to save memory."""
+        if entry.body_key is None:
+            return entry.paragraphs
+        assert self.bodies is not None, "entries with a body_key need the build's body store"
+        return self.bodies(entry)
 
     @property
     def url(self) -> str:
@@ -77,11 +89,15 @@ class Site:
         return next(category for category in self.categories if category.slug == slug)
 
 
-def collect_site(entries: tuple[Entry, ...] | list[Entry], settings: Settings) -> Site:
+def collect_site(
+    entries: tuple[Entry, ...] | list[Entry],
+    settings: Settings,
+    bodies: BodyLookup | None = None,
+) -> Site:
     """Order the entries newest first (ties: id descending) and group them into categories."""
     ordered = tuple(sorted(entries, key=_sort_key))
     ordered = tuple(_with_site_author(entry, settings) for entry in ordered)
-    return Site(settings=settings, entries=ordered, categories=_categories(ordered))
+    return Site(settings=settings, entries=ordered, categories=_categories(ordered), bodies=bodies)
 
 
 def _sort_key(entry: Entry) -> tuple:

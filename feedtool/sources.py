@@ -6,12 +6,16 @@ git (one ``git log`` for the whole folder) or, outside git, from the file's time
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedtool.cache import BuildCache, CachedFile, compress_body, decompress_body
 from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
@@ -27,11 +31,17 @@ class GitDates:
 
 @dataclass(frozen=True)
 class ReadResult:
-    """Entries that parsed, errors for the files that did not, and warnings."""
+    """Entries that parsed, errors for the files that did not, and warnings.
+
+    ``files`` is what the cache should remember of each article file that parsed;
+    ``needs_git`` tells whether any entry took a date from git.
+    """
 
     entries: tuple[Entry, ...]
     errors: tuple[EntryError, ...]
     warnings: tuple[Diagnostic, ...]
+    files: dict[str, CachedFile] = field(default_factory=dict)
+    needs_git: bool = False
 
 
 def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -91,25 +101,139 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def read_entries(settings: Settings) -> ReadResult:
-    """Read, parse and date every article under the settings' entries folder."""
-    folder = settings.entries
+@dataclass(frozen=True)
+class ScannedFile:
+    """An article file found in the entries folder, with its size and modification time."""
+
+    path: Path
+    relative: str
+    size: int
+    mtime_ns: int
+
+
+def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
+    """Find every article file and stat it: all a build needs to see that nothing changed."""
     files, warnings = find_entry_files(folder)
-    git_dates = git_file_dates(folder)
-    entries: list[Entry] = []
-    errors: list[EntryError] = []
+    scanned = []
     for path in files:
         try:
-            entry = read_entry(path, settings)
-        except EntryError as error:
-            errors.append(error)
+            status = path.stat()
+        except OSError:
+            status = None  # reported by read_entries, which tries to read it
+        scanned.append(
+            ScannedFile(
+                path,
+                path.relative_to(folder).as_posix(),
+                status.st_size if status else -1,
+                status.st_mtime_ns if status else -1,
+            )
+        )
+    return scanned, warnings
+
+
+def read_entries(
+    settings: Settings,
+    cache: BuildCache | None = None,
+    scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None,
+) -> ReadResult:
+    """Read, parse and date every article under the settings' entries folder.
+
+    With a ``cache``, files whose size and modification time (or, failing those, content
+    hash) are unchanged are not parsed again, and bodies go to the cache's body store.
+    """
+    files, scan_warnings = scanned or scan_entries(settings.entries)
+    warnings = list(scan_warnings)
+    previous = cache.previous.files if cache else {}
+    errors: list[EntryError] = []
+    kept: dict[str, CachedFile] = {}
+    to_parse: list[ScannedFile] = []
+    for scanned_file in files:
+        cached = previous.get(scanned_file.relative)
+        if cached and (cached.size, cached.mtime_ns) == (scanned_file.size, scanned_file.mtime_ns):
+            kept[scanned_file.relative] = cached
+        else:
+            to_parse.append(scanned_file)
+    for scanned_file, outcome in _parse_all(to_parse, settings):
+        if isinstance(outcome, EntryError):
+            errors.append(outcome)
             continue
-        warnings.extend(entry.warnings)
-        relative = path.relative_to(folder).as_posix()
-        entries.append(date_entry(entry, git_dates.get(relative), file_time(path)))
+        entry, body = outcome
+        if cache is not None:
+            cache.bodies.put_compressed(entry.digest, body)
+            entry = replace(entry, paragraphs=(), body_key=entry.digest)
+        else:
+            entry = replace(entry, paragraphs=decompress_body(body))
+        kept[scanned_file.relative] = CachedFile(scanned_file.size, scanned_file.mtime_ns, entry)
+    # Dates from git only when some file states none: one `git log`, and none at all otherwise.
+    parsed = [(scanned_file, kept.get(scanned_file.relative)) for scanned_file in files]
+    needs_git = any(cached and cached.entry.published is None for _, cached in parsed)
+    git_dates = git_file_dates(settings.entries) if needs_git else {}
+    entries: list[Entry] = []
+    for scanned_file, cached in parsed:
+        if cached is None:
+            continue
+        warnings.extend(cached.entry.warnings)
+        mtime = datetime.fromtimestamp(scanned_file.mtime_ns / 1e9, tz=UTC).replace(microsecond=0)
+        entries.append(date_entry(cached.entry, git_dates.get(scanned_file.relative), mtime))
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
-    return ReadResult(tuple(entries), tuple(errors), tuple(warnings))
+    return ReadResult(tuple(entries), tuple(errors), tuple(warnings), kept, needs_git)
+
+
+def input_fingerprint(
+    settings_key: str, files: list[ScannedFile], settings: Settings, needs_git: bool
+) -> str:
+    """A hash of everything a build reads: when it is unchanged, so is the site.
+
+    Files count by path, size and modification time; when dates come from git, the
+    commit checked out counts too.
+    """
+    digest = hashlib.sha256(settings_key.encode())
+    for scanned_file in files:
+        digest.update(
+            f"{scanned_file.relative}\0{scanned_file.size}\0{scanned_file.mtime_ns}\n".encode()
+        )
+    if needs_git:
+        digest.update(git_head(settings.entries).encode())
+    return digest.hexdigest()
+
+
+def git_head(folder: Path) -> str:
+    """The commit checked out in the folder's git work tree, or "" outside git."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, check=False
+        )
+    except OSError:
+        return ""
+    return result.stdout.decode("ascii", errors="replace").strip() if result.returncode == 0 else ""
+
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 2000
+
+
+def _parse_all(
+    files: list[ScannedFile], settings: Settings
+) -> Iterator[tuple[ScannedFile, tuple[Entry, bytes] | EntryError]]:
+    """Parse files, on every core when there are many; results in the files' order."""
+    jobs = [(str(scanned_file.path), settings) for scanned_file in files]
+    workers = os.cpu_count() or 1
+    if len(files) < PARALLEL_MIN_FILES or workers == 1:
+        yield from zip(files, map(_parse_file, jobs), strict=True)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
+
+
+def _parse_file(job: tuple[str, Settings]) -> tuple[Entry, bytes] | EntryError:
+    """Worker: one file to an entry without its body, and the body compressed."""
+    path, settings = job
+    try:
+        entry = read_entry(Path(path), settings)
+    except EntryError as error:
+        return error
+    return replace(entry, paragraphs=()), compress_body(entry.paragraphs)
 
 
 def read_entry(path: Path, settings: Settings) -> Entry:
@@ -130,9 +254,11 @@ def read_entry(path: Path, settings: Settings) -> Entry:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
     text, decode_warnings = decode_entry(data, name)
     entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    if decode_warnings:
-        entry = replace(entry, warnings=decode_warnings + entry.warnings)
-    return entry
+    return replace(
+        entry,
+        warnings=decode_warnings + entry.warnings,
+        digest=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime: datetime) -> Entry:

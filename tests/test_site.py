@@ -138,5 +138,5 @@ def test_planned_output_count_matches_the_render(three_entry_site: SiteFolder):
     site = three_entry_site
     for limit in (0, 1, 2, 50):
         settings = site.settings(limit=limit)
-        site_data, _ = load_site(settings)
+        site_data, _, _ = load_site(settings)
         assert planned_output_count(site_data) == len(list(render_site(site_data)))

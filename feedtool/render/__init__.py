@@ -1,65 +1,158 @@
-"""Render a site to output files: a stream of ``(relative path, bytes)`` pairs."""
+"""Render a site to output files: a stream of ``(relative path, bytes)`` pairs.
+
+Each output also has a key: a hash of everything its bytes are made from (the settings,
+feedtool's version, the versions of the entries it shows). An incremental build skips
+rendering an output whose key is the one it had when it was last published.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+from feedtool.entry import Entry
 from feedtool.render.feeds import (
+    ARCHIVE_FOLDER,
     ATOM_NAME,
     JSON_NAME,
     RSS_NAME,
     FeedSpec,
+    archive_chunks,
+    archive_feeds,
     category_feed,
     site_feed,
 )
 from feedtool.render.html import (
     STYLESHEET,
+    category_listing,
+    index_listing,
     render_categories_index,
-    render_category_pages,
     render_entry_page,
-    render_index_pages,
+    render_listing_page,
     render_style,
 )
-from feedtool.render.jsonfeed import render_jsonfeed
-from feedtool.render.rss_atom import render_rss_atom
+from feedtool.render.jsonfeed import JsonFeedWriter
+from feedtool.render.rss_atom import FeedWriter
 from feedtool.site import Site
 
 FEED_NAMES = (RSS_NAME, ATOM_NAME, JSON_NAME)
 
 
-def render_feed(feed: FeedSpec) -> Iterator[tuple[str, bytes]]:
-    """One feed in all three formats."""
-    rss, atom = render_rss_atom(feed)
-    yield feed.folder + RSS_NAME, rss
-    yield feed.folder + ATOM_NAME, atom
-    yield feed.folder + JSON_NAME, render_jsonfeed(feed)
+def is_feed_path(relative: str) -> bool:
+    """Whether an output path is a feed document (checked by the validator before publishing)."""
+    if relative.startswith(ARCHIVE_FOLDER):
+        return relative.endswith((".xml", ".rss"))
+    return relative.rsplit("/", 1)[-1] in FEED_NAMES
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output file: where it goes, what it is made from, and how to make it."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+class SiteRenderer:
+    """Renders one site; the feed writers share each entry's items across its feeds."""
+
+    def __init__(self, site: Site, settings_key: str = ""):
+        self.site = site
+        self.settings_key = settings_key
+        self.feeds = FeedWriter(site)
+        self.json = JsonFeedWriter(site)
+
+    def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
+        digest = hashlib.sha256(f"{self.settings_key}\0{kind}\0{parts!r}".encode())
+        for entry in entries:
+            digest.update(entry_version(entry).encode())
+        return digest.hexdigest()
+
+    def _feed_outputs(self, feed: FeedSpec, cache: bool = True) -> Iterator[Output]:
+        """One feed in each of its formats."""
+        key = self._key(
+            "feed",
+            feed.title,
+            feed.description,
+            feed.folder,
+            feed.archive_page,
+            feed.archive_pages,
+            entries=feed.entries,
+        )
+        yield Output(feed.folder + feed.rss_name, key, lambda: self.feeds.rss(feed, cache))
+        yield Output(feed.folder + feed.atom_name, key, lambda: self.feeds.atom(feed, cache))
+        if feed.json_name is not None:
+            yield Output(feed.folder + feed.json_name, key, lambda: self.json.render(feed))
+
+    def outputs(self) -> Iterator[Output]:
+        """Every output file of the site, lazily, in a fixed order."""
+        site = self.site
+        main_feed = site_feed(site)
+        yield from self._feed_outputs(main_feed)
+        yield Output(STYLESHEET, self._key("style"), render_style)
+        for page in index_listing(site):
+            yield self._listing_output(main_feed, page)
+        for entry in site.entries:
+            yield Output(
+                site.page_path(entry),
+                self._key("entry", entries=(entry,)),
+                lambda entry=entry: render_entry_page(site, entry, main_feed)[1],
+            )
+        categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
+        yield Output(
+            "categories/index.html",
+            self._key("categories", categories),
+            lambda: render_categories_index(site, main_feed)[1],
+        )
+        for category in site.categories:
+            feed = category_feed(site, category)
+            yield from self._feed_outputs(feed)
+            for page in category_listing(site, category):
+                yield self._listing_output(feed, page)
+        for archive in archive_feeds(site):
+            # Each entry is on exactly one archive page: nothing to share, nothing to keep.
+            yield from self._feed_outputs(archive, cache=False)
+
+    def _listing_output(self, feed: FeedSpec, page) -> Output:  # noqa: ANN001
+        key = self._key(
+            "listing",
+            feed.description,
+            page.title,
+            page.folder,
+            page.number,
+            page.count,
+            entries=page.entries,
+        )
+        return Output(page.path, key, lambda: render_listing_page(self.site, feed, page))
+
+
+def entry_version(entry: Entry) -> str:
+    """What an entry's outputs depend on: its file's content and path, and its dates and author.
+
+    Everything else of the entry is parsed from the content (with the settings, which
+    every output key holds), so this is cheaper to hash than the whole entry.
+    """
+    if not entry.digest:  # an entry built in memory, not read from a file
+        return hashlib.sha256(repr(entry).encode()).hexdigest()
+    return f"{entry.digest}:{entry.source}:{entry.published}:{entry.updated}:{entry.author}"
 
 
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every output file of the site, lazily, in a fixed order."""
-    main_feed = site_feed(site)
-    yield from render_feed(main_feed)
-    yield STYLESHEET, render_style()
-    yield from render_index_pages(site, main_feed)
-    for entry in site.entries:
-        yield render_entry_page(site, entry, main_feed)
-    yield render_categories_index(site, main_feed)
-    for category in site.categories:
-        feed = category_feed(site, category)
-        yield from render_feed(feed)
-        yield from render_category_pages(site, category, feed)
+    """Every output file of the site with its bytes, lazily, in a fixed order."""
+    for output in SiteRenderer(site).outputs():
+        yield output.path, output.make()
 
 
 def planned_output_count(site: Site) -> int:
     """How many files ``render_site`` yields, known before rendering (for a progress bar)."""
-    listing_pages = len(_pages(site, len(site.entries)))
+    listing_pages = len(index_listing(site))
     category_files = sum(
-        len(FEED_NAMES) + len(_pages(site, len(category.entries))) for category in site.categories
+        len(FEED_NAMES) + len(category_listing(site, category)) for category in site.categories
     )
+    archive_files = 2 * len(archive_chunks(site))  # RSS and Atom per archive page
     # Site feeds, the stylesheet, listing pages, entry pages, the categories index.
-    return len(FEED_NAMES) + 1 + listing_pages + len(site.entries) + 1 + category_files
-
-
-def _pages(site: Site, count: int) -> range:
-    size = site.settings.limit or max(count, 1)
-    return range(max(1, -(-count // size)))
+    return (
+        len(FEED_NAMES) + 1 + listing_pages + len(site.entries) + 1 + category_files + archive_files
+    )

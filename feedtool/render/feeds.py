@@ -1,4 +1,4 @@
-"""What every output format needs to know about one feed: the site's, or a category's."""
+"""What every output format needs to know about one feed: the site's, a category's, an archive's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from feedtool.site import Category, Site, newest_update
 RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
 JSON_NAME = "feed.json"
+ARCHIVE_FOLDER = "archive/"
+GENERATOR_URI = "https://pypi.org/project/feedtool/"
 
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
@@ -21,7 +23,10 @@ JSON_TYPE = "application/feed+json"
 
 @dataclass(frozen=True)
 class FeedSpec:
-    """One feed, published in all three formats under ``folder`` of the output."""
+    """One feed, published in up to three formats under ``folder`` of the output.
+
+    Archive pages (RFC 5005) are feeds too: ``archive_page`` is their number, 1 the oldest.
+    """
 
     site: Site
     title: str
@@ -29,21 +34,41 @@ class FeedSpec:
     folder: str  # "" for the site's feeds, "categories/<slug>/" for a category's
     tag_name: str  # the feed's own name inside its tag: id
     entries: tuple[Entry, ...]
+    rss_name: str = RSS_NAME
+    atom_name: str = ATOM_NAME
+    json_name: str | None = JSON_NAME
+    archive_page: int | None = None
+    # How many archive pages the site has: subscription feeds link the newest one.
+    archive_pages: int = 0
 
     @property
     def page_url(self) -> str:
-        return self.site.url + _quote_path(self.folder)
+        return self.site.url + quote(self.folder if self.archive_page is None else "")
 
     def url_of(self, name: str) -> str:
-        return self.site.url + _quote_path(self.folder + name)
+        return self.site.url + quote(self.folder + name)
 
     @property
     def updated(self) -> datetime:
         return newest_update(self.entries)
 
+    def history_links(self, extension: str, current: str) -> list[tuple[str, str]]:
+        """RFC 5005 links ``(rel, href)`` for the format whose archives end in ``extension``."""
+        site = self.site
+        if self.archive_page is None:
+            if self.folder or not self.archive_pages:
+                return []
+            return [("prev-archive", archive_url(site, self.archive_pages, extension))]
+        links = [("current", site.url + current)]
+        if self.archive_page > 1:
+            links.append(("prev-archive", archive_url(site, self.archive_page - 1, extension)))
+        if self.archive_page < self.archive_pages:
+            links.append(("next-archive", archive_url(site, self.archive_page + 1, extension)))
+        return links
 
-def _quote_path(path: str) -> str:
-    return quote(path)
+
+def archive_url(site: Site, number: int, extension: str) -> str:
+    return f"{site.url}{ARCHIVE_FOLDER}{number}{extension}"
 
 
 def site_feed(site: Site) -> FeedSpec:
@@ -54,14 +79,14 @@ def site_feed(site: Site) -> FeedSpec:
         folder="",
         tag_name="feed",
         entries=_newest(site, site.entries),
+        archive_pages=len(archive_chunks(site)),
     )
 
 
 def category_feed(site: Site, category: Category) -> FeedSpec:
-    title = f"{site.settings.title}: {category.name}"
     return FeedSpec(
         site=site,
-        title=title,
+        title=f"{site.settings.title}: {category.name}",
         description=f"Entries about {category.name} from {site.settings.title}",
         folder=f"categories/{category.slug}/",
         tag_name=f"category/{category.slug}",
@@ -69,11 +94,40 @@ def category_feed(site: Site, category: Category) -> FeedSpec:
     )
 
 
+def archive_feeds(site: Site) -> list[FeedSpec]:
+    """Every entry in fixed-size archive pages, oldest first, so a full page never changes."""
+    chunks = archive_chunks(site)
+    return [
+        FeedSpec(
+            site=site,
+            # No page count in the title: a full page must not change when pages are added.
+            title=f"{site.settings.title} (archive {number})",
+            description=site.settings.description or site.settings.title,
+            folder=ARCHIVE_FOLDER,
+            tag_name=f"archive/{number}",
+            entries=chunk,
+            rss_name=f"{number}.rss",
+            atom_name=f"{number}.xml",
+            json_name=None,
+            archive_page=number,
+            archive_pages=len(chunks),
+        )
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def archive_chunks(site: Site) -> list[tuple[Entry, ...]]:
+    """Entries oldest first in pages of ``archive_size``; each page lists newest first."""
+    oldest_first = site.entries[::-1]
+    size = site.settings.archive_size
+    return [oldest_first[start : start + size][::-1] for start in range(0, len(oldest_first), size)]
+
+
 def _newest(site: Site, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
     limit = site.settings.limit
     return entries[:limit] if limit else entries
 
 
-def content_html(entry: Entry) -> str:
-    """The entry's full content: one escaped HTML paragraph per body block."""
-    return "\n".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in entry.paragraphs)
+def content_html(paragraphs: tuple[str, ...]) -> str:
+    """An entry's full content: one escaped HTML paragraph per body block."""
+    return "\n".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)

@@ -6,6 +6,7 @@ a file browser) and feed readers find the feeds by autodiscovery wherever it is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import tzinfo
 from html import escape
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from feedtool.render.feeds import (
     RSS_NAME,
     RSS_TYPE,
     FeedSpec,
+    content_html,
 )
 from feedtool.site import Category, Site, slugify
 
@@ -52,47 +54,63 @@ def index_page_path(number: int) -> str:
     return "index.html" if number == 1 else f"page/{number}/index.html"
 
 
-def render_index_pages(site: Site, feed: FeedSpec) -> list[tuple[str, bytes]]:
-    """The home page listing every entry, ``limit`` per page, with prev/next links."""
-    return _listing_pages(site, feed, site.entries, site.settings.title, "")
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a paginated listing (the home page or a category's), ``number`` from 1."""
+
+    title: str
+    folder: str  # "" for the home page, "categories/<slug>/" for a category
+    number: int
+    count: int
+    entries: tuple[Entry, ...]
+
+    @property
+    def path(self) -> str:
+        return self.folder + index_page_path(self.number)
 
 
-def render_category_pages(
-    site: Site, category: Category, feed: FeedSpec
-) -> list[tuple[str, bytes]]:
-    """A category's listing pages, under ``categories/<slug>/``."""
-    folder = f"categories/{category.slug}/"
-    title = f"{site.settings.title}: {category.name}"
-    return _listing_pages(site, feed, category.entries, title, folder)
-
-
-def _listing_pages(
-    site: Site, feed: FeedSpec, entries: tuple[Entry, ...], title: str, folder: str
-) -> list[tuple[str, bytes]]:
+def listing_pages(
+    site: Site, entries: tuple[Entry, ...], title: str, folder: str
+) -> list[ListingPage]:
+    """``entries`` in pages of ``limit`` (all on one page when the limit is 0)."""
     size = site.settings.limit or max(len(entries), 1)
     chunks = [entries[start : start + size] for start in range(0, len(entries), size)] or [()]
-    pages = []
-    for number, chunk in enumerate(chunks, start=1):
-        path = folder + index_page_path(number)
-        root = _root(path)
-        here = _root(index_page_path(number))  # from this page back to the listing's folder
-        items = "\n".join(_entry_summary(site, entry, root) for entry in chunk)
-        if not chunk:
-            items = "<li>No entries yet.</li>"
-        navigation = _pagination(number, len(chunks), here)
-        heading = escape(title)
-        if number > 1:
-            heading += f" <small>(page {number} of {len(chunks)})</small>"
-        description = escape(feed.description) if not folder else ""
-        body = f"""<h1>{heading}</h1>
+    return [
+        ListingPage(title, folder, number, len(chunks), chunk)
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def index_listing(site: Site) -> list[ListingPage]:
+    """The home page and its following pages: every entry, newest first."""
+    return listing_pages(site, site.entries, site.settings.title, "")
+
+
+def category_listing(site: Site, category: Category) -> list[ListingPage]:
+    """A category's listing pages, under ``categories/<slug>/``."""
+    title = f"{site.settings.title}: {category.name}"
+    return listing_pages(site, category.entries, title, f"categories/{category.slug}/")
+
+
+def render_listing_page(site: Site, feed: FeedSpec, page: ListingPage) -> bytes:
+    """One listing page: its entries with title, date, summary and categories, prev/next links."""
+    root = _root(page.path)
+    here = _root(index_page_path(page.number))  # from this page back to the listing's folder
+    items = "\n".join(_entry_summary(site, entry, root) for entry in page.entries)
+    if not page.entries:
+        items = "<li>No entries yet.</li>"
+    heading = escape(page.title)
+    if page.number > 1:
+        heading += f" <small>(page {page.number} of {page.count})</small>"
+    description = escape(feed.description) if not page.folder else ""
+    body = f"""<h1>{heading}</h1>
 {f'<p class="summary">{description}</p>' if description else ""}
 <ul class="entry-list">
 {items}
 </ul>
-{navigation}"""
-        page_title = title if number == 1 else f"{title} (page {number})"
-        pages.append((path, _page(site, page_title, body, root, feed, here)))
-    return pages
+{_pagination(page.number, page.count, here)}"""
+    page_title = page.title if page.number == 1 else f"{page.title} (page {page.number})"
+    return _page(site, page_title, body, root, feed, here)
 
 
 def _pagination(number: int, count: int, here: str) -> str:
@@ -131,7 +149,7 @@ def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> tuple[str, by
     if entry.points:
         items = "\n".join(f"<li>{escape(point)}</li>" for point in entry.points)
         points = f'<ul class="points">\n{items}\n</ul>'
-    paragraphs = "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in entry.paragraphs)
+    paragraphs = content_html(site.paragraphs(entry))
     source = ""
     if entry.link:
         source = f'<p><a href="{escape(entry.link)}">Read the original</a></p>'

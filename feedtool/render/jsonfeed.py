@@ -1,47 +1,71 @@
-"""JSON Feed 1.1 through the standard json module."""
+"""JSON Feed 1.1 through the standard json module, each entry's item serialized once."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from feedtool import __version__
-from feedtool.render.feeds import JSON_NAME, FeedSpec, content_html
+from feedtool.entry import Entry
+from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
+from feedtool.site import Site
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
-def render_jsonfeed(feed: FeedSpec) -> bytes:
-    """The feed as JSON Feed 1.1 bytes (UTF-8, keys in a fixed order)."""
-    settings = feed.site.settings
-    document: dict = {
-        "version": VERSION_URL,
-        "title": feed.title,
-        "home_page_url": feed.page_url,
-        "feed_url": feed.url_of(JSON_NAME),
-        "description": feed.description,
-    }
-    if settings.language:
-        document["language"] = settings.language
-    document["authors"] = [{"name": settings.author or settings.title}]
-    document["_feedtool"] = {"about": "https://pypi.org/project/feedtool/", "version": __version__}
-    document["items"] = [_item(feed, entry) for entry in feed.entries]
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+class JsonFeedWriter:
+    """Writes the JSON Feeds of one site; an item shared by several feeds is encoded once."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._items: dict[str, str] = {}
+
+    def render(self, feed: FeedSpec) -> bytes:
+        """The feed as JSON Feed 1.1 bytes (UTF-8, keys in a fixed order, 2-space indent)."""
+        assert feed.json_name is not None
+        settings = self.site.settings
+        document: dict[str, Any] = {
+            "version": VERSION_URL,
+            "title": feed.title,
+            "home_page_url": feed.page_url,
+            "feed_url": feed.url_of(feed.json_name),
+            "description": feed.description,
+        }
+        if settings.language:
+            document["language"] = settings.language
+        document["authors"] = [{"name": settings.author or settings.title}]
+        document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
+        head = json.dumps(document, ensure_ascii=False, indent=2)
+        items = ",\n".join(self._item(entry) for entry in feed.entries)
+        body = f'  "items": [\n{items}\n  ]' if items else '  "items": []'
+        return f"{head[:-2]},\n{body}\n}}\n".encode()
+
+    def _item(self, entry: Entry) -> str:
+        text = self._items.get(entry.id)
+        if text is None:
+            encoded = json.dumps(item_of(self.site, entry), ensure_ascii=False, indent=2)
+            # JSON strings hold no raw newlines, so indenting line by line is safe.
+            text = "\n".join(f"    {line}" for line in encoded.split("\n"))
+            self._items[entry.id] = text
+        return text
 
 
-def _item(feed: FeedSpec, entry) -> dict:
-    site = feed.site
-    item: dict = {
+def item_of(site: Site, entry: Entry) -> dict[str, Any]:
+    """One entry as a JSON Feed item."""
+    assert entry.published is not None and entry.updated is not None
+    item: dict[str, Any] = {
         "id": site.tag_id(entry),
         "url": site.permalink(entry),
         "title": entry.title,
     }
     if entry.summary:
         item["summary"] = entry.summary
-    if site.settings.summary_only or not entry.paragraphs:
+    paragraphs = () if site.settings.summary_only else site.paragraphs(entry)
+    if paragraphs:
+        item["content_html"] = content_html(paragraphs)
+    else:
         # JSON Feed requires content on every item: the summary stands in for the body.
         item["content_text"] = entry.summary or entry.title
-    else:
-        item["content_html"] = content_html(entry)
     item["date_published"] = entry.published.isoformat()
     item["date_modified"] = entry.updated.isoformat()
     if entry.author:

@@ -1,24 +1,44 @@
-"""RSS 2.0 and Atom 1.0 through feedgen, with its clock-reading defaults overridden."""
+"""RSS 2.0 and Atom 1.0 through feedgen, with its clock-reading defaults overridden.
+
+An entry usually sits in several feeds (the site's, one per category, an archive page).
+feedgen writes each entry's item once, and each feed's head once; a feed is its head
+with the items spliced in, so the cost of a build grows with the entries, not with the
+number of feeds they appear in.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from feedtool import __version__
-from feedtool.render.feeds import ATOM_NAME, ATOM_TYPE, RSS_NAME, RSS_TYPE, FeedSpec, content_html
+from feedtool.entry import Entry
+from feedtool.render.feeds import (
+    ATOM_NAME,
+    ATOM_TYPE,
+    GENERATOR_URI,
+    RSS_NAME,
+    RSS_TYPE,
+    FeedSpec,
+    content_html,
+)
+from feedtool.site import Site
 
-GENERATOR_URI = "https://pypi.org/project/feedtool/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 
-
-def render_rss_atom(feed: FeedSpec) -> tuple[bytes, bytes]:
-    """The feed as RSS 2.0 and as Atom 1.0 bytes, entries in the order given."""
-    generator = _generator(feed)
-    rss = _with_links(generator, feed, RSS_NAME, RSS_TYPE).rss_str(pretty=True)
-    atom = _with_links(generator, feed, ATOM_NAME, ATOM_TYPE).atom_str(pretty=True)
-    return rss, atom
+# A detached item names its namespaces itself; inside the feed, the root declares them.
+_DETACHED_NAMESPACES = (
+    (f'<ns0:encoded xmlns:ns0="{CONTENT_NS}">', "<content:encoded>"),
+    ("</ns0:encoded>", "</content:encoded>"),
+    (f' xmlns:dc="{DC_NS}"', ""),
+)
 
 
 class HtmlDescription(BaseEntryExtension):
@@ -37,32 +57,84 @@ class HtmlDescription(BaseEntryExtension):
         return item
 
 
-def _generator(feed: FeedSpec) -> FeedGenerator:
-    settings = feed.site.settings
-    generator = FeedGenerator()
-    # RSS has no author element without an e-mail address; dc:creator carries the name.
-    generator.load_extension("dc", atom=False, rss=True)
-    generator.register_extension(
-        "html_description", BaseExtension, HtmlDescription, atom=False, rss=True
-    )
-    generator.id(feed.site.feed_tag_id(feed.tag_name))
-    generator.title(feed.title)
-    generator.subtitle(feed.description)
-    generator.description(feed.description)
-    if settings.language:
-        generator.language(settings.language)
-    # Atom needs an author on the feed when an entry has none; the site's name stands in.
-    generator.author({"name": settings.author or settings.title})
-    generator.generator("feedtool", version=__version__, uri=GENERATOR_URI)
-    # feedgen stamps the clock on these when left unset; the newest entry's time is stable.
-    generator.updated(feed.updated)
-    generator.lastBuildDate(feed.updated)
-    for entry in feed.entries:
-        item = generator.add_entry(order="append")
-        item.id(feed.site.tag_id(entry))
-        item.guid(feed.site.tag_id(entry), permalink=False)
+class FeedHistory(BaseExtension):
+    """RFC 5005 (feed paging and archiving): ``fh:archive`` and the archive links.
+
+    feedgen writes only the ``self`` link as ``atom:link`` in RSS, so the others go here.
+    """
+
+    def __init__(self) -> None:
+        self.archive = False
+        self.rss_links: list[tuple[str, str]] = []
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS} if self.archive else {}
+
+    def extend_rss(self, feed):  # noqa: ANN001, ANN201 - feedgen's extension interface
+        channel = feed.find("channel")
+        for rel, href in self.rss_links:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=href, rel=rel, type=RSS_TYPE)
+        if self.archive:
+            etree.SubElement(channel, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+    def extend_atom(self, feed):  # noqa: ANN001, ANN201 - feedgen's extension interface
+        if self.archive:
+            feed.append(etree.Element(f"{{{HISTORY_NS}}}archive"))
+        return feed
+
+
+class FeedWriter:
+    """Writes the RSS and Atom feeds of one site, each entry's item rendered once."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._rss_items: dict[str, str] = {}
+        self._atom_entries: dict[str, str] = {}
+
+    def rss(self, feed: FeedSpec, cache: bool = True) -> bytes:
+        """The feed as RSS 2.0; ``cache=False`` for entries no other feed will hold."""
+        head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True).decode("utf-8")
+        items = "".join(f"    {self._rss_item(entry, cache)}\n" for entry in feed.entries)
+        return _splice(head, "  </channel>", items)
+
+    def atom(self, feed: FeedSpec, cache: bool = True) -> bytes:
+        """The feed as Atom 1.0."""
+        head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True).decode("utf-8")
+        entries = "".join(f"  {self._atom_entry(entry, cache)}\n" for entry in feed.entries)
+        return _splice(head, "</feed>", entries)
+
+    def _rss_item(self, entry: Entry, cache: bool) -> str:
+        item = self._rss_items.get(entry.id)
+        if item is None:
+            element = self._feed_entry(entry).rss_entry()
+            etree.indent(element, space="  ", level=2)
+            item = etree.tostring(element, encoding="unicode")
+            for detached, declared in _DETACHED_NAMESPACES:
+                item = item.replace(detached, declared)
+            if cache:
+                self._rss_items[entry.id] = item
+        return item
+
+    def _atom_entry(self, entry: Entry, cache: bool) -> str:
+        text = self._atom_entries.get(entry.id)
+        if text is None:
+            element = self._feed_entry(entry).atom_entry()
+            etree.indent(element, space="  ", level=1)
+            text = etree.tostring(element, encoding="unicode")
+            if cache:
+                self._atom_entries[entry.id] = text
+        return text
+
+    def _feed_entry(self, entry: Entry) -> FeedEntry:
+        site = self.site
+        item = FeedEntry()
+        item.load_extension("dc", atom=False, rss=True)
+        item.register_extension("html_description", HtmlDescription, atom=False, rss=True)
+        item.id(site.tag_id(entry))
+        item.guid(site.tag_id(entry), permalink=False)
         item.title(entry.title)
-        item.link(href=feed.site.permalink(entry), rel="alternate")
+        item.link(href=site.permalink(entry), rel="alternate")
         item.published(entry.published)
         item.updated(entry.updated)
         if entry.author:
@@ -71,21 +143,46 @@ def _generator(feed: FeedSpec) -> FeedGenerator:
         if entry.summary:
             item.summary(entry.summary, type="text")
             item.html_description.html = escape(entry.summary, quote=False)
-        if not settings.summary_only and entry.paragraphs:
-            item.content(content_html(entry), type="html")
+        paragraphs = () if site.settings.summary_only else site.paragraphs(entry)
+        if paragraphs:
+            item.content(content_html(paragraphs), type="html")
         for category in entry.categories:
             item.category(term=category)
-    return generator
+        return item
+
+    def _head(
+        self, feed: FeedSpec, current: str, media_type: str, archive_extension: str
+    ) -> FeedGenerator:
+        """The feed without entries: title, links, dates, author, generator."""
+        settings = self.site.settings
+        generator = FeedGenerator()
+        generator.load_extension("dc", atom=False, rss=True)
+        generator.register_extension("history", FeedHistory, atom=True, rss=True)
+        generator.id(self.site.feed_tag_id(feed.tag_name))
+        generator.title(feed.title)
+        generator.subtitle(feed.description)
+        generator.description(feed.description)
+        if settings.language:
+            generator.language(settings.language)
+        # Atom needs an author on the feed when an entry has none; the site's name stands in.
+        generator.author({"name": settings.author or settings.title})
+        generator.generator("feedtool", version=__version__, uri=GENERATOR_URI)
+        # feedgen stamps the clock on these when left unset; the newest entry's time is stable.
+        generator.updated(feed.updated)
+        generator.lastBuildDate(feed.updated)
+        name = feed.atom_name if media_type == ATOM_TYPE else feed.rss_name
+        history = feed.history_links(archive_extension, current)
+        links = [{"href": feed.url_of(name), "rel": "self", "type": media_type}]
+        links += [{"href": href, "rel": rel, "type": media_type} for rel, href in history]
+        # feedgen takes RSS's <link> from the last link given: the page must come last.
+        links.append({"href": feed.page_url, "rel": "alternate", "type": "text/html"})
+        generator.link(links, replace=True)
+        generator.history.archive = feed.archive_page is not None
+        generator.history.rss_links = history
+        return generator
 
 
-def _with_links(
-    generator: FeedGenerator, feed: FeedSpec, name: str, media_type: str
-) -> FeedGenerator:
-    """Set the feed's links for one format: its page, itself as ``self``, its siblings."""
-    # feedgen takes RSS's <link> from the last link given: the page must come last.
-    links = [
-        {"href": feed.url_of(name), "rel": "self", "type": media_type},
-        {"href": feed.page_url, "rel": "alternate", "type": "text/html"},
-    ]
-    generator.link(links, replace=True)
-    return generator
+def _splice(head: str, closing: str, items: str) -> bytes:
+    """Insert serialized items before the feed's closing tag."""
+    at = head.rindex(closing)
+    return (head[:at] + items + head[at:]).encode("utf-8")

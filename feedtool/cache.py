@@ -1,0 +1,205 @@
+"""The incremental build cache: what the last build read and wrote, to redo only what changed.
+
+Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
+
+- ``state.pickle``: per article file its size, modification time, content hash and parsed
+  entry (without the body); per output file the key of everything it was rendered from;
+  and a fingerprint of the whole input, so a build with nothing changed does nothing.
+- ``bodies.sqlite``: the entries' paragraphs, keyed by content hash, read only when an
+  output that shows them is rendered, so a build never holds every body at once.
+
+The state is tied to the feedtool version and to the settings: when either changes, or
+the files are damaged or not ours, the cache is discarded with a warning, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import sqlite3
+import tempfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from feedtool import __version__
+from feedtool.config import Settings
+from feedtool.entry import Entry
+from feedtool.errors import Diagnostic
+
+CACHE_DIR = ".feedtool-cache"
+STATE_NAME = "state.pickle"
+BODIES_NAME = "bodies.sqlite"
+# Bump when the layout of the state changes; older states are then discarded.
+STATE_FORMAT = 1
+_MAGIC = "feedtool-cache"
+
+
+def cache_folder(settings: Settings) -> Path:
+    """``.feedtool-cache/`` beside the config file (or in the working folder without one)."""
+    base = settings.config_path.parent if settings.config_path else Path(".")
+    return base / CACHE_DIR
+
+
+def settings_key(settings: Settings) -> str:
+    """A hash of every setting and of feedtool's version: any change invalidates the cache."""
+    values = [__version__] + [
+        repr(getattr(settings, item.name))
+        for item in fields(settings)
+        if item.compare and item.name != "config_path"
+    ]
+    return hashlib.sha256("\0".join(values).encode("utf-8")).hexdigest()
+
+
+def compress_body(paragraphs: tuple[str, ...]) -> bytes:
+    """Paragraphs as compact bytes: what workers send back and the body store keeps."""
+    return zlib.compress(marshal.dumps(paragraphs), 1)
+
+
+def decompress_body(data: bytes) -> tuple[str, ...]:
+    return marshal.loads(zlib.decompress(data))
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """An article file as the last build saw it, with its parsed entry minus the body."""
+
+    size: int
+    mtime_ns: int
+    entry: Entry
+
+
+@dataclass
+class CacheState:
+    """Everything the cache remembers between builds."""
+
+    settings_key: str
+    files: dict[str, CachedFile] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+    needs_git: bool = False
+    # The output folder's manifest as published, to see that nobody changed it since.
+    manifest_digest: str = ""
+    # Entries, feeds and pages of the last build, and its warnings, for a build that finds
+    # nothing changed and so reads nothing.
+    summary: tuple[int, int, int] = (0, 0, 0)
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+class BodyStore:
+    """Entry paragraphs on disk (SQLite), compressed, fetched one entry at a time."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, data BLOB)")
+        self._pending: list[tuple[str, bytes]] = []
+
+    def put_compressed(self, key: str, body: bytes) -> None:
+        """Store a body made by ``compress_body``."""
+        self._pending.append((key, body))
+        if len(self._pending) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._pending)
+            self._db.commit()
+            self._pending.clear()
+
+    def get(self, key: str) -> tuple[str, ...]:
+        self.flush()
+        row = self._db.execute("SELECT data FROM bodies WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return decompress_body(row[0])
+
+    def has(self, key: str) -> bool:
+        self.flush()
+        return self._db.execute("SELECT 1 FROM bodies WHERE key = ?", (key,)).fetchone() is not None
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        """Forget the bodies of entries that are gone."""
+        self.flush()
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM live")
+        self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in keys))
+        self._db.execute("DELETE FROM bodies WHERE key NOT IN (SELECT key FROM live)")
+        self._db.commit()
+
+    def close(self) -> None:
+        self.flush()
+        self._db.close()
+
+
+class BuildCache:
+    """The cache of one build: the previous state in, the new state out."""
+
+    def __init__(self, folder: Path | None, key: str):
+        """``folder`` None means ``--no-cache``: a throwaway body store, nothing read or kept."""
+        self.folder = folder
+        self.key = key
+        self.warnings: list[Diagnostic] = []
+        self.previous = CacheState(settings_key=key)
+        # The key of every output of this build, as the renderer yields them.
+        self.published_keys: dict[str, str] = {}
+        self._temporary: tempfile.TemporaryDirectory | None = None
+        if folder is None:
+            self._temporary = tempfile.TemporaryDirectory(prefix="feedtool-bodies-")
+            self.bodies = BodyStore(Path(self._temporary.name) / BODIES_NAME)
+            return
+        self.previous = self._load()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.bodies = BodyStore(folder / BODIES_NAME)
+        except (OSError, sqlite3.DatabaseError) as error:
+            self._discard(f"body store unusable ({error})")
+            (folder / BODIES_NAME).unlink(missing_ok=True)
+            self.bodies = BodyStore(folder / BODIES_NAME)
+
+    @property
+    def persistent(self) -> bool:
+        return self.folder is not None
+
+    def _load(self) -> CacheState:
+        assert self.folder is not None
+        path = self.folder / STATE_NAME
+        if not path.exists():
+            return CacheState(settings_key=self.key)
+        try:
+            with open(path, "rb") as handle:
+                magic, state_format, version, state = pickle.load(handle)
+            if (magic, state_format) != (_MAGIC, STATE_FORMAT) or not isinstance(state, CacheState):
+                raise ValueError("not a feedtool cache")
+        except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
+            self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
+            return CacheState(settings_key=self.key)
+        if version != __version__ or state.settings_key != self.key:
+            # Expected after an upgrade or a settings change: not worth a warning.
+            return CacheState(settings_key=self.key)
+        return state
+
+    def _discard(self, reason: str) -> None:
+        assert self.folder is not None
+        self.warnings.append(Diagnostic("warning", reason, str(self.folder)))
+        (self.folder / STATE_NAME).unlink(missing_ok=True)
+
+    def save(self, state: CacheState) -> None:
+        """Write the new state atomically (a killed build leaves the old one or none)."""
+        if self.folder is None:
+            return
+        self.bodies.keep_only(cached.entry.digest for cached in state.files.values())
+        staged = self.folder / f"{STATE_NAME}.{os.getpid()}.tmp"
+        with open(staged, "wb") as handle:
+            pickle.dump((_MAGIC, STATE_FORMAT, __version__, state), handle, protocol=5)
+        os.replace(staged, self.folder / STATE_NAME)
+
+    def close(self) -> None:
+        self.bodies.close()
+        if self._temporary is not None:
+            self._temporary.cleanup()

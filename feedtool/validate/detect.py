@@ -1,0 +1,206 @@
+"""Which format a document is in, decided by its content and never by its name.
+
+Detection reads only the prolog and the root start tag (or, for JSON, looks for the
+JSON Feed version URL), so a folder of pages and images is sorted quickly and a
+document that is not well-formed further down is still recognised as the feed it
+means to be. The DOCTYPE is inspected here too: a document that declares entities is
+refused before any parser sees it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from feedtool.validate.codes import Issue
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_ATOM03_NS = "http://purl.org/atom/ns#"
+_RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RSS_RDF_NAMESPACES = ("http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/")
+
+# A prolog longer than this (comments, a DOCTYPE's internal subset) is not a feed's.
+_PROLOG_LIMIT = 1 << 20
+
+_JSONFEED_VERSION = re.compile(
+    rb'"version"\s*:\s*"(https?://(?:www\.)?jsonfeed\.org/version/[^"]*)"'
+)
+_NAME = re.compile(r"[^\s/>\[]+")
+_ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_START_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*""")
+
+# Kinds that are feeds, validatable or not: a folder reports these and skips the rest.
+FEED_KINDS = frozenset(
+    {"rss2", "atom1", "jsonfeed", "jsonfeed1.0", "jsonfeed1.1", "rss0.9x", "rss1.0", "atom0.3"}
+)
+
+
+@dataclass(frozen=True)
+class Doctype:
+    """What a DOCTYPE declaration asks of a parser."""
+
+    line: int
+    external: bool  # has a SYSTEM or PUBLIC identifier: an external DTD
+    entities: bool  # its internal subset declares entities
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The format of a document, with its DOCTYPE if it is a feed that has one.
+
+    ``problem`` says why the document cannot be validated, when it cannot.
+    """
+
+    kind: str
+    doctype: Doctype | None = None
+    problem: Issue | None = None
+
+
+def detect(data: bytes) -> Detected:
+    """Decide the format of ``data`` from its first bytes."""
+    text = _head_text(data)
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        return Detected("empty", problem=Issue(1, 0, "E-EMPTY", "the document is empty"))
+    if text[start] == "{":
+        return _detect_json(data)
+    if text[start] == "<":
+        return _detect_xml(text, start)
+    return _not_feed(_line_at(text, start), "neither XML nor JSON")
+
+
+def jsonfeed_kind(version: object) -> str:
+    """The kind named by a JSON Feed ``version`` value."""
+    if version == "https://jsonfeed.org/version/1":
+        return "jsonfeed1.0"
+    if version == "https://jsonfeed.org/version/1.1":
+        return "jsonfeed1.1"
+    return "jsonfeed"
+
+
+def _head_text(data: bytes) -> str:
+    head = data[:_PROLOG_LIMIT]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="replace")
+    # Markup and JSON punctuation are ASCII, and Latin-1 maps every byte to one
+    # character, so positions and line breaks survive whatever the real encoding is.
+    return head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+
+
+def _detect_json(data: bytes) -> Detected:
+    match = _JSONFEED_VERSION.search(data)
+    if match is None:
+        return _not_feed(1, 'JSON without a JSON Feed "version" (https://jsonfeed.org/version/1.1)')
+    return Detected(jsonfeed_kind(match.group(1).decode("ascii", errors="replace")))
+
+
+def _detect_xml(text: str, pos: int) -> Detected:
+    doctype: Doctype | None = None
+    doctype_name = ""
+    while pos < len(text):
+        if text.startswith("<?", pos):
+            pos = _skip_past(text, pos, "?>")
+        elif text.startswith("<!--", pos):
+            pos = _skip_past(text, pos, "-->")
+        elif text[pos : pos + 9].upper() == "<!DOCTYPE":
+            doctype, doctype_name, pos = _read_doctype(text, pos)
+        elif text.startswith("<", pos):
+            return _classify_root(text, pos, doctype, doctype_name)
+        else:
+            return _not_feed(_line_at(text, pos), "text before the first element")
+        pos += len(text[pos:]) - len(text[pos:].lstrip())
+    if doctype_name.lower() == "html":
+        return Detected("html", problem=Issue(1, 0, "E-HTML", "an HTML page, not a feed"))
+    return _not_feed(1, "no root element")
+
+
+def _skip_past(text: str, pos: int, end: str) -> int:
+    found = text.find(end, pos)
+    return len(text) if found < 0 else found + len(end)
+
+
+def _read_doctype(text: str, pos: int) -> tuple[Doctype, str, int]:
+    """Read ``<!DOCTYPE name ... [subset]>`` starting at pos; return it and the end."""
+    line = _line_at(text, pos)
+    i = pos + 9
+    name_match = _NAME.search(text, i)
+    name = name_match.group(0) if name_match else ""
+    external = entities = False
+    quote = ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "[":
+            i, entities = _read_internal_subset(text, i + 1)
+            continue
+        elif char == ">":
+            break
+        elif text.startswith(("SYSTEM", "PUBLIC"), i):
+            external = True
+        i += 1
+    return Doctype(line, external, entities), name, i + 1
+
+
+def _read_internal_subset(text: str, i: int) -> tuple[int, bool]:
+    """Skip an internal subset from just after ``[``; say whether it declares entities."""
+    entities = False
+    quote = ""
+    while i < len(text):
+        if quote:
+            quote = "" if text[i] == quote else quote
+        elif text.startswith("<!--", i):
+            i = _skip_past(text, i, "-->")
+            continue
+        elif text[i] in "\"'":
+            quote = text[i]
+        elif text.startswith("<!ENTITY", i):
+            entities = True
+        elif text[i] == "]":
+            return i + 1, entities
+        i += 1
+    return i, entities
+
+
+def _classify_root(text: str, pos: int, doctype: Doctype | None, doctype_name: str) -> Detected:
+    line = _line_at(text, pos)
+    name_match = _NAME.match(text, pos + 1)
+    qname = name_match.group(0) if name_match else ""
+    rest = _START_TAG_REST.match(text, pos + 1 + len(qname))
+    attributes = {
+        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _ATTRIBUTE.finditer(rest.group(0) if rest else "")
+    }
+    prefix, _, local = qname.rpartition(":")
+    namespace = attributes.get(f"xmlns:{prefix}" if prefix else "xmlns", "")
+
+    if local.lower() == "html" or doctype_name.lower() == "html":
+        return Detected("html", problem=Issue(line, 0, "E-HTML", "an HTML page, not a feed"))
+    if local == "rss" and not namespace:
+        version = attributes.get("version", "")
+        if version.startswith("0."):
+            message = f"RSS {version} is not validated; feedtool validates RSS 2.0"
+            return Detected("rss0.9x", problem=Issue(line, 0, "E-RSS-LEGACY", message))
+        return Detected("rss2", doctype)
+    if local == "feed" and namespace == ATOM_NS:
+        return Detected("atom1", doctype)
+    if local == "feed" and namespace == _ATOM03_NS:
+        message = "Atom 0.3 is not validated; feedtool validates Atom 1.0 (RFC 4287)"
+        return Detected("atom0.3", problem=Issue(line, 0, "E-ATOM-LEGACY", message))
+    if local == "RDF" and namespace == _RDF_NS and any(ns in text for ns in _RSS_RDF_NAMESPACES):
+        message = "RSS 1.0 (RDF) is not validated; feedtool validates RSS 2.0"
+        return Detected("rss1.0", problem=Issue(line, 0, "E-RSS-RDF", message))
+    if local == "entry" and namespace == ATOM_NS:
+        return _not_feed(line, "an Atom entry document holds one entry, not a feed")
+    return _not_feed(line, f"the root element is <{qname}>")
+
+
+def _not_feed(line: int, why: str) -> Detected:
+    return Detected("unknown", problem=Issue(line, 0, "E-NOT-FEED", f"not a feed: {why}"))
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1

@@ -1,0 +1,57 @@
+"""Reading feed elements for the rules layer: children by name, and per-value checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from feedtool.validate.codes import Issue
+from feedtool.validate.markup import unbalanced_tags
+from feedtool.validate.values import link_issue
+
+Element = etree._Element
+DateCheck = Callable[[str], list[tuple[str, str]]]
+
+
+def children_by_tag(element: Element) -> dict[str, list[Element]]:
+    """The child elements of ``element`` grouped by tag (``{namespace}name``)."""
+    children: dict[str, list[Element]] = {}
+    for child in element:
+        if isinstance(child.tag, str):  # comments and processing instructions are not
+            children.setdefault(child.tag, []).append(child)
+    return children
+
+
+def line_of(element: Element) -> int:
+    """The line an element starts on (0 when lxml does not know it)."""
+    return element.sourceline or 0
+
+
+def date_issues(element: Element, name: str, check: DateCheck) -> list[Issue]:
+    """Run a date check on an element's text."""
+    value = (element.text or "").strip()
+    return [Issue(line_of(element), 0, code, f"<{name}>: {msg}") for code, msg in check(value)]
+
+
+def escaped_html_issues(element: Element, name: str) -> list[Issue]:
+    """A warning when an element's text, escaped HTML, has unbalanced tags."""
+    problem = unbalanced_tags(element.text or "")
+    if problem is None:
+        return []
+    # The text starts on the element's own line, so its line n is n - 1 lines further.
+    line = line_of(element) + problem.line - 1
+    return [Issue(line, 0, "W-ESCAPED-HTML", f"escaped HTML in <{name}>: {problem.message}")]
+
+
+def url_issues(
+    element: Element, value: str | None, what: str, *, must_be_absolute: bool
+) -> list[Issue]:
+    """Check a link value found on ``element`` (its text or an attribute)."""
+    if value is None:
+        return []
+    found = link_issue(value, element.base, must_be_absolute)
+    if found is None:
+        return []
+    code, message = found
+    return [Issue(line_of(element), 0, code, f"{what}: {message}")]

@@ -1,0 +1,98 @@
+"""Findings and reports, and the two ways of showing them: text for people, JSON for tools."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from feedtool.validate.codes import Issue, level
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place in one document.
+
+    ``column`` is 1-based where the checker knows it and 0 where only the line is known.
+    """
+
+    path: str
+    line: int
+    column: int
+    level: str  # "error" or "warning"
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything found in one document; ``kind`` is the format detected from its content.
+
+    Kinds: ``rss2``, ``atom1``, ``jsonfeed1.0``, ``jsonfeed1.1``, ``jsonfeed`` (a JSON
+    Feed of an unknown version), ``rss0.9x``, ``rss1.0``, ``atom0.3``, ``html``,
+    ``empty``, ``folder`` (a folder without feeds) and ``unknown``.
+    """
+
+    path: str
+    kind: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "warning")
+
+
+def make_report(path: str, kind: str, issues: Iterable[Issue]) -> Report:
+    """Attach a path and levels to issues, in document order."""
+    ordered = sorted(issues, key=lambda i: (i.line, i.column, i.code, i.message))
+    findings = tuple(
+        Finding(path, i.line, i.column, level(i.code), i.code, i.message) for i in ordered
+    )
+    return Report(path, kind, findings)
+
+
+def render_text(reports: Sequence[Report]) -> str:
+    """``path:line:column: level: CODE: message`` lines, then a summary line per file."""
+    lines: list[str] = []
+    for report in reports:
+        for f in report.findings:
+            lines.append(str(f))
+        errors = _plural(len(report.errors), "error")
+        warnings = _plural(len(report.warnings), "warning")
+        lines.append(f"{report.path}: {report.kind}, {errors}, {warnings}")
+    return "\n".join(lines)
+
+
+def render_json(reports: Sequence[Report]) -> str:
+    """A JSON list with one object per report: path, kind, counts and findings."""
+    return json.dumps(
+        [
+            {
+                "path": r.path,
+                "kind": r.kind,
+                "errors": len(r.errors),
+                "warnings": len(r.warnings),
+                "findings": [asdict(f) for f in r.findings],
+            }
+            for r in reports
+        ],
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def exit_status(reports: Sequence[Report], strict: bool) -> int:
+    """0 when nothing is wrong (warnings allowed unless strict), 1 otherwise."""
+    failing = any(r.errors or (strict and r.warnings) for r in reports)
+    return 1 if failing else 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -1,0 +1,193 @@
+"""bench/run.py: one small end-to-end run, the table, the target verdicts, the edits."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN_PY = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+
+
+def _load_run():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN_PY)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_run()
+M = run.Measurement
+SECONDS = re.compile(r"^\d+\.\d+ s$")
+MEGABYTES = re.compile(r"^\d+ MB$")
+
+
+def _cells(report: str, label: str) -> list[str]:
+    line = next(line for line in report.splitlines() if line.startswith(f"| {label} |"))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def _results(**overrides: M) -> dict[str, M]:
+    """Every step measured at 1 s and 100 MB, with some steps replaced."""
+    steps = {step.key: M(seconds=1.0, peak_rss_kib=100 * 1024) for step in run.STEPS}
+    return {**steps, **overrides}
+
+
+def test_end_to_end_run_writes_a_row_per_step_with_numbers(tmp_path, capsys):
+    output = tmp_path / "R.md"
+    status = run.main(["--sizes", "30", "--work", str(tmp_path), "--output", str(output)])
+    report = output.read_text(encoding="utf-8")
+    assert status == 0, report
+    for step in run.STEPS:
+        label, seconds, *_ = _cells(report, step.label)
+        assert SECONDS.match(seconds), (label, seconds)
+    assert MEGABYTES.match(_cells(report, run.MEMORY_ROW.label)[1])
+    assert re.search(r"machine: \d+ cores, [\d.]+ GiB memory", report)
+    assert "- Python: " in report and "- feedtool: " in report and "- date: " in report
+    assert "python bench/run.py --sizes 30 --seed 1" in report
+    assert "not run" in report  # targets name 100,000 entries, not 30
+    assert "| step | 30 entries |" in capsys.readouterr().out
+    corpus = tmp_path / "corpus-30-s1"
+    assert len(list(corpus.glob("*.txt"))) == 30  # the edits went to the site, not the corpus
+
+
+def test_corpus_is_generated_once_and_reused(tmp_path):
+    corpus = run.ensure_corpus(tmp_path, 3, 5)
+    first = {path.name: path.stat().st_mtime_ns for path in corpus.iterdir()}
+    assert run.ensure_corpus(tmp_path, 3, 5) == corpus
+    assert {path.name: path.stat().st_mtime_ns for path in corpus.iterdir()} == first
+    assert len([name for name in first if name.endswith(".txt")]) == 3
+
+
+def test_table_has_a_row_per_step_and_a_column_per_size():
+    results = {1_000: _results(), 100_000: _results(cold=M(seconds=12.345, peak_rss_kib=307200))}
+    table = run.format_table([1_000, 100_000], results)
+    lines = table.splitlines()
+    assert lines[0] == "| step | 1,000 entries | 100,000 entries | target | verdict |"
+    assert len(lines) == 2 + len(run.STEPS) + 1
+    assert _cells(table, "cold full build") == [
+        "cold full build",
+        "1.00 s",
+        "12.35 s",
+        "≤ 30 s at 100,000",
+        "PASS",
+    ]
+    assert _cells(table, "peak memory of the cold build")[1:] == [
+        "100 MB",
+        "300 MB",
+        "< 400 MB at 100,000",
+        "PASS",
+    ]
+    assert _cells(table, "read all files (floor)")[3:] == ["", ""]
+
+
+def test_table_shows_failed_steps_and_missing_sizes():
+    results = {1_000: _results(edit=M(error="exit status 1"))}
+    table = run.format_table([1_000, 100_000], results)
+    assert _cells(table, "rebuild after editing one entry")[1:3] == ["FAILED", "–"]
+
+
+def test_short_times_keep_three_decimals():
+    assert run.format_seconds(0.0456) == "0.046 s"
+    assert run.format_seconds(1.5) == "1.50 s"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"cold": M(seconds=29.9, peak_rss_kib=350 * 1024)}, ["PASS", "PASS", "PASS", "PASS"]),
+        ({"cold": M(seconds=30.0, peak_rss_kib=1024)}, ["PASS", "PASS", "PASS", "PASS"]),
+        ({"cold": M(seconds=30.1, peak_rss_kib=1024)}, ["FAIL", "PASS", "PASS", "PASS"]),
+        ({"noop": M(seconds=1.6)}, ["PASS", "FAIL", "PASS", "PASS"]),
+        ({"edit": M(seconds=3.2)}, ["PASS", "PASS", "FAIL", "PASS"]),
+        # memory is strictly below 400 MB
+        ({"cold": M(seconds=10.0, peak_rss_kib=400 * 1024)}, ["PASS", "PASS", "PASS", "FAIL"]),
+        ({"cold": M(error="exit status 1")}, ["FAIL", "PASS", "PASS", "FAIL"]),
+    ],
+)
+def test_targets_pass_and_fail_at_100000(overrides, expected):
+    results = {100_000: _results(**overrides)}
+    assert [run.verdict(target, results) for target in run.TARGETS] == expected
+
+
+def test_targets_are_only_judged_at_the_size_they_name():
+    slow = _results(cold=M(seconds=500.0, peak_rss_kib=4096 * 1024), noop=M(seconds=60.0))
+    results = {1_000: slow, 10_000: slow}
+    assert {run.verdict(target, results) for target in run.TARGETS} == {"not run"}
+
+
+def test_verdict_lines_name_the_measured_value():
+    lines = run.format_verdicts({100_000: _results(noop=M(seconds=2.0))}).splitlines()
+    assert "- no-op rebuild ≤ 1.5 s at 100,000: FAIL (2.00 s)" in lines
+
+
+def test_edit_changes_one_sentence_of_a_body_paragraph_and_keeps_the_date(tmp_path):
+    text = (
+        "Date: 2024-05-06T07:08:09+00:00\n\nA title\n\nStrong points\n\nOne point.\n"
+        "Two point.\n\nFirst paragraph. Has two sentences.\n\n"
+        "Second one. Middle sentence here. Last one.\n\n"
+        "Third. And more.\n\nKey words:, Alpha, Beta\n"
+    )
+    edited = run.change_middle_sentence(text)
+    before, after = text.split("\n"), edited.split("\n")
+    changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    assert len(changed) == 1
+    assert after[changed[0]] == f"Second one. {run.EDITED_SENTENCE} Last one."
+    assert after[0] == before[0]
+
+
+def test_edit_refuses_an_article_without_paragraphs():
+    with pytest.raises(ValueError):
+        run.change_middle_sentence("Date: 2024-01-01\n\nTitle\n\nOne sentence only.\n")
+
+
+def test_added_entry_is_dated_after_every_generated_article(tmp_path):
+    path = run.add_one_entry(tmp_path)
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line == f"Date: {run.newest_date().isoformat(timespec='seconds')}"
+    assert run.newest_date() > run.generator.DATE_END
+
+
+def _peer_results(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"meta": {}, "rows": rows}), encoding="utf-8")
+    return path
+
+
+def test_peer_ratios_against_hugo(tmp_path):
+    path = _peer_results(
+        tmp_path,
+        [
+            {"peer": "floor-python", "median_s": 0.1, "peak_rss_mb": 10.0},
+            {"peer": "hugo", "median_s": 10.0, "peak_rss_mb": 1000.0},
+            {"peer": "feedtool", "median_s": 4.0, "peak_rss_mb": 300.0},
+            {"peer": "feedtool-default", "median_s": 2.0, "peak_rss_mb": 100.0},
+        ],
+    )
+    comparison = run.read_peer_results(path)
+    assert comparison.error is None
+    table = run.format_peer_table({10_000: comparison})
+    same_work = _cells(table, "10,000")
+    assert same_work[1:5] == ["`--limit 0` (same work as Hugo)", "4.00", "10.00", "0.40x PASS"]
+    assert same_work[5:] == ["300", "1000", "0.30x FAIL"]
+    default_row = table.splitlines()[3]
+    assert "0.20x |" in default_row and "PASS" not in default_row
+
+
+def test_peer_comparison_reports_a_failed_hugo_run(tmp_path):
+    path = _peer_results(
+        tmp_path,
+        [
+            {"peer": "hugo", "error": "hyperfine rc=1", "cmd": "hugo"},
+            {"peer": "feedtool", "median_s": 4.0, "peak_rss_mb": 300.0},
+        ],
+    )
+    comparison = run.read_peer_results(path)
+    assert "hugo: hyperfine rc=1" in comparison.error
+    assert "FAILED: hugo: hyperfine rc=1" in run.format_peer_table({1_000: comparison})
+    assert "cannot read" in run.read_peer_results(tmp_path / "missing.json").error

@@ -1,0 +1,460 @@
+"""feedtool.validate: the public API, files, folders and URLs, hostile XML, feedgen output.
+
+The per-rule cases live in the corpus (test_validate_corpus.py); these tests cover what
+a single document cannot show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import email.utils
+import http.server
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from feedgen.feed import FeedGenerator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedtool.validate import (
+    CODES,
+    Finding,
+    Report,
+    exit_status,
+    render_json,
+    render_text,
+    validate_document,
+    validate_targets,
+)
+from feedtool.validate import targets as targets_module
+from feedtool.validate.dates import check_rfc822, check_rfc3339
+from feedtool.validate.jsonpos import locate
+from feedtool.validate.schemas import jsonfeed_validator
+from feedtool.validate.xmlstream import check_xml
+
+CORPUS = Path(__file__).parent / "validate_corpus"
+VALID_RSS = (CORPUS / "rss" / "valid-build.xml").read_bytes()
+VALID_ATOM = (CORPUS / "atom" / "valid-build.xml").read_bytes()
+VALID_JSON = (CORPUS / "json" / "valid-build.json").read_bytes()
+BILLION_LAUGHS = (CORPUS / "hostile" / "billion-laughs.xml").read_bytes()
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalServer:
+    url: str
+    root: Path
+    requests: list[str]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    """An HTTP server on 127.0.0.1 (port chosen by the OS) serving tmp_path/site."""
+    root = tmp_path / "site"
+    root.mkdir()
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep test output clean
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LocalServer(f"http://127.0.0.1:{httpd.server_address[1]}", root, requests)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def codes(report: Report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+# The public API
+
+
+def test_findings_and_reports_are_frozen() -> None:
+    report = validate_document(VALID_RSS, "rss.xml")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.kind = "atom1"  # type: ignore[misc]
+    finding = Finding("a.xml", 1, 0, "error", "E-URL", "x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.line = 2  # type: ignore[misc]
+
+
+def test_the_feeds_feedtool_builds_are_recognised_and_clean() -> None:
+    for data, kind in ((VALID_RSS, "rss2"), (VALID_ATOM, "atom1"), (VALID_JSON, "jsonfeed1.1")):
+        report = validate_document(data, "feed")
+        assert (report.kind, report.findings) == (kind, ())
+
+
+def test_report_splits_errors_from_warnings() -> None:
+    error = Finding("f", 3, 0, "error", "E-URL", "relative")
+    warning = Finding("f", 1, 0, "warning", "W-SELF-LINK", "no self link")
+    report = Report("f", "rss2", (warning, error))
+    assert report.errors == (error,)
+    assert report.warnings == (warning,)
+
+
+def test_render_text_gives_a_line_per_finding_then_a_summary_per_file() -> None:
+    reports = [
+        Report(
+            "public/rss.xml",
+            "rss2",
+            (Finding("public/rss.xml", 7, 0, "warning", "W-SELF-LINK", "no self link"),),
+        ),
+        Report(
+            "public/feed.json",
+            "jsonfeed1.1",
+            (
+                Finding("public/feed.json", 3, 5, "error", "E-URL", "a"),
+                Finding("public/feed.json", 9, 1, "error", "E-URL", "b"),
+            ),
+        ),
+    ]
+    assert render_text(reports) == (
+        "public/rss.xml:7:0: warning: W-SELF-LINK: no self link\n"
+        "public/rss.xml: rss2, 0 errors, 1 warning\n"
+        "public/feed.json:3:5: error: E-URL: a\n"
+        "public/feed.json:9:1: error: E-URL: b\n"
+        "public/feed.json: jsonfeed1.1, 2 errors, 0 warnings"
+    )
+
+
+def test_render_json_is_a_list_of_reports_with_their_findings() -> None:
+    report = validate_document((CORPUS / "rss" / "many-problems.xml").read_bytes(), "r.xml")
+    parsed = json.loads(render_json([report]))
+    assert parsed[0]["path"] == "r.xml"
+    assert parsed[0]["kind"] == "rss2"
+    assert parsed[0]["errors"] == len(report.errors)
+    assert parsed[0]["findings"][0] == dataclasses.asdict(report.findings[0])
+    assert set(parsed[0]["findings"][0]) == {"path", "line", "column", "level", "code", "message"}
+
+
+def test_exit_status_fails_on_errors_and_on_warnings_only_when_strict() -> None:
+    clean = Report("a", "rss2", ())
+    warned = Report("b", "rss2", (Finding("b", 1, 0, "warning", "W-SELF-LINK", "m"),))
+    failed = Report("c", "rss2", (Finding("c", 1, 0, "error", "E-URL", "m"),))
+    assert exit_status([clean, warned], strict=False) == 0
+    assert exit_status([clean, warned], strict=True) == 1
+    assert exit_status([clean, failed], strict=False) == 1
+    assert exit_status([clean], strict=True) == 0
+
+
+def test_findings_come_in_document_order() -> None:
+    report = validate_document((CORPUS / "rss" / "many-problems.xml").read_bytes(), "r.xml")
+    lines = [f.line for f in report.findings]
+    assert lines == sorted(lines)
+
+
+def test_every_code_has_a_level_prefix_and_a_meaning() -> None:
+    for code, meaning in CODES.items():
+        assert re.fullmatch(r"[EW]-[A-Z0-9-]+", code)
+        assert meaning and len(meaning) < 100
+
+
+# Files, folders and URLs
+
+
+def test_a_missing_path_is_a_report_not_an_exception(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere.xml")
+    [report] = validate_targets([missing])
+    assert (report.path, report.kind, codes(report)) == (missing, "unknown", ["E-READ"])
+
+
+def test_a_file_named_explicitly_that_is_no_feed_is_an_error(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<!DOCTYPE html><html><body>hi</body></html>")
+    [report] = validate_targets([str(page)])
+    assert codes(report) == ["E-HTML"]
+
+
+def test_a_folder_reports_its_feeds_by_content_recursively_in_sorted_order(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "z" / "deep").mkdir(parents=True)
+    (tmp_path / "b" / "feed.txt").write_bytes(VALID_RSS)  # the name does not matter
+    (tmp_path / "a.json").write_bytes(VALID_JSON)
+    (tmp_path / "z" / "deep" / "atom").write_bytes(VALID_ATOM)
+    (tmp_path / "z" / "broken.xml").write_bytes(b'<rss version="2.0"><channel>')
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><html></html>")
+    (tmp_path / "sitemap.xml").write_text('<urlset xmlns="http://www.sitemaps.org/"/>')
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (tmp_path / "package.json").write_text('{"name": "site"}')
+    (tmp_path / "empty.xml").write_bytes(b"")
+
+    reports = validate_targets([str(tmp_path)])
+
+    relative = [Path(r.path).relative_to(tmp_path).as_posix() for r in reports]
+    assert relative == ["a.json", "b/feed.txt", "z/broken.xml", "z/deep/atom"]
+    assert [r.kind for r in reports] == ["jsonfeed1.1", "rss2", "rss2", "atom1"]
+    assert codes(reports[2]) == ["E-WELLFORMED"]
+
+
+def test_a_folder_without_feeds_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<html></html>")
+    [report] = validate_targets([str(tmp_path)])
+    assert (report.kind, codes(report)) == ("folder", ["E-NO-FEEDS"])
+
+
+def test_targets_keep_their_order(tmp_path: Path) -> None:
+    (tmp_path / "x.xml").write_bytes(VALID_ATOM)
+    (tmp_path / "y.xml").write_bytes(VALID_RSS)
+    reports = validate_targets([str(tmp_path / "y.xml"), str(tmp_path / "x.xml")])
+    assert [r.kind for r in reports] == ["rss2", "atom1"]
+
+
+def test_a_url_is_fetched_and_validated(server: LocalServer) -> None:
+    (server.root / "rss.xml").write_bytes(VALID_RSS)
+    url = f"{server.url}/rss.xml"
+    [report] = validate_targets([url])
+    assert (report.path, report.kind, report.findings) == (url, "rss2", ())
+    assert server.requests == ["/rss.xml"]
+
+
+def test_a_url_that_fails_is_a_report_not_an_exception(server: LocalServer) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    not_found, refused, hostless = validate_targets(
+        [f"{server.url}/missing.xml", f"http://127.0.0.1:{closed_port}/rss.xml", "http://"]
+    )
+    assert codes(not_found) == ["E-FETCH"] and "404" in not_found.findings[0].message
+    assert codes(refused) == ["E-FETCH"]
+    assert codes(hostless) == ["E-FETCH"]
+
+
+def test_a_url_larger_than_the_limit_is_not_read_whole(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(targets_module, "FETCH_LIMIT", 100)
+    (server.root / "rss.xml").write_bytes(VALID_RSS)
+    [report] = validate_targets([f"{server.url}/rss.xml"])
+    assert codes(report) == ["E-FETCH"]
+    assert "larger than" in report.findings[0].message
+
+
+# Hostile XML
+
+
+def test_billion_laughs_is_refused_without_expansion() -> None:
+    started = time.perf_counter()
+    report = validate_document(BILLION_LAUGHS, "laughs.xml")
+    assert codes(report) == ["E-XML-ENTITY"]
+    assert time.perf_counter() - started < 1
+    assert len(render_text([report])) < 500
+
+
+def test_the_parser_itself_never_expands_entities_even_when_detection_is_bypassed() -> None:
+    # Detection refuses a DOCTYPE with entities before parsing; this is the second wall.
+    started = time.perf_counter()
+    issues = check_xml(BILLION_LAUGHS, "rss2", doctype=None)
+    assert time.perf_counter() - started < 1
+    assert {i.code for i in issues} == {"E-WELLFORMED"}
+    assert all("lollol" not in i.message for i in issues)
+
+
+def test_an_external_entity_never_leaks_a_local_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN-8c1f2e")
+    document = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY s SYSTEM "{secret.as_uri()}">]>\n'
+        '<rss version="2.0"><channel><title>&s;</title><link>https://example.org/</link>'
+        '<description attr="&s;">&s;</description></channel></rss>'
+    ).encode()
+    report = validate_document(document, "xxe.xml")
+    assert codes(report) == ["E-XML-ENTITY"]
+    for output in (render_text([report]), render_json([report])):
+        assert "TOKEN-8c1f2e" not in output
+    direct = check_xml(document, "rss2", doctype=None)
+    assert all("TOKEN-8c1f2e" not in i.message for i in direct)
+
+
+def test_hostile_documents_fetch_nothing(server: LocalServer, tmp_path: Path) -> None:
+    (server.root / "evil.dtd").write_text('<!ENTITY copy "(c)">')
+    documents = [
+        f'<!DOCTYPE rss SYSTEM "{server.url}/evil.dtd">\n<rss version="2.0"><channel>'
+        "<title>&copy;</title><link>https://example.org/</link><description>d</description>"
+        "</channel></rss>",
+        f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{server.url}/evil.dtd"> %p;]>\n<rss version="2.0"/>',
+        f'<!DOCTYPE rss [<!ENTITY e SYSTEM "{server.url}/evil.dtd">]>\n<rss version="2.0">&e;'
+        "</rss>",
+    ]
+    for index, document in enumerate(documents):
+        path = tmp_path / f"hostile-{index}.xml"
+        path.write_text(document)
+        validate_document(path.read_bytes(), str(path))
+        check_xml(path.read_bytes(), "rss2", doctype=None)
+    assert server.requests == []
+
+
+# What the build writes
+
+
+def test_feedgen_rss_and_atom_validate_clean() -> None:
+    when = datetime.datetime(2022, 9, 10, 8, 0, tzinfo=datetime.UTC)
+    feed = FeedGenerator()
+    feed.id("tag:example.org,2022:feed")
+    feed.title("Field Notes")
+    feed.author({"name": "Jo Smith", "email": "jo@example.org"})
+    feed.link(href="https://example.org/", rel="alternate")
+    feed.link(href="https://example.org/feed.xml", rel="self")
+    feed.description("Notes from the field")
+    feed.language("en")
+    feed.lastBuildDate(when)
+    feed.updated(when)
+    for n in range(3):
+        entry = feed.add_entry()
+        entry.id(f"tag:example.org,2022:post-{n}")
+        entry.guid(f"tag:example.org,2022:post-{n}", permalink=False)
+        entry.title(f"Post {n}")
+        entry.link(href=f"https://example.org/posts/{n}/")
+        entry.content(f"<p>Post <em>{n}</em></p><p>More", type="html")
+        entry.summary(f"Post {n} in brief")
+        entry.category(term="notes")
+        entry.published(when + datetime.timedelta(days=n))
+        entry.updated(when + datetime.timedelta(days=n))
+
+    rss = feed.rss_str(pretty=True)
+    atom = feed.atom_str(pretty=True)
+    assert b'isPermaLink="false"' in rss and b"content:encoded" in rss and b'rel="self"' in rss
+    for data, kind in ((rss, "rss2"), (atom, "atom1")):
+        report = validate_document(data, kind)
+        assert (report.kind, report.findings) == (kind, ()), render_text([report])
+
+
+# Scale
+
+
+def test_lines_past_65535_are_reported_exactly() -> None:
+    filler = "<category>x</category>\n" * 70_000
+    document = (
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n'
+        "<title>t</title>\n<link>https://example.org/</link>\n<description>d</description>\n"
+        '<atom:link href="https://example.org/rss.xml" rel="self"/>\n'
+        f"<item>\n<title>t</title>\n{filler}<link>relative</link>\n</item>\n</channel>\n</rss>\n"
+    ).encode()
+    report = validate_document(document, "big.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("E-URL", 70_009)]
+
+
+def test_every_item_of_a_long_feed_is_checked() -> None:
+    items = "".join(f"<item><title>{n}</title><guid>post-{n}</guid></item>\n" for n in range(5_000))
+    document = (
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        "<title>t</title><link>https://example.org/</link><description>d</description>"
+        f'<atom:link href="https://example.org/rss.xml" rel="self"/>\n{items}</channel></rss>'
+    ).encode()
+    report = validate_document(document, "long.xml")
+    assert codes(report) == ["E-GUID-PERMALINK"] * 5_000
+    assert [f.line for f in report.findings] == list(range(2, 5_002))
+
+
+def test_nesting_too_deep_to_read_is_reported_not_a_crash() -> None:
+    deep_json = b'{"version": "https://jsonfeed.org/version/1.1", "_x": '
+    deep_json += b"[" * 100_000 + b"]" * 100_000 + b"}"
+    deep_xml = b'<rss version="2.0">' + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</rss>"
+    assert codes(validate_document(deep_json, "deep.json")) == ["E-JSON-SYNTAX"]
+    assert codes(validate_document(deep_xml, "deep.xml")) == ["E-WELLFORMED"]
+
+
+# Properties
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_a_report_never_an_exception(data: bytes) -> None:
+    report = validate_document(data, "fuzz")
+    assert all(f.code in CODES for f in report.findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            b'<rss version="2.0"><channel>',
+            b'<feed xmlns="http://www.w3.org/2005/Atom">',
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": [',
+        ]
+    ),
+    st.text(max_size=500),
+)
+def test_any_feed_shaped_text_gives_a_report_never_an_exception(start: bytes, rest: str) -> None:
+    report = validate_document(start + rest.encode("utf-8"), "fuzz")
+    assert report.kind in {"rss2", "atom1", "jsonfeed1.1"}
+    assert all(f.code in CODES and f.line >= 0 for f in report.findings)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1000, 1, 1),
+        max_value=datetime.datetime(9999, 12, 31),
+        timezones=st.sampled_from(
+            [datetime.UTC, datetime.timezone(datetime.timedelta(hours=-5, minutes=-30))]
+        ),
+    )
+)
+def test_every_date_email_utils_writes_is_a_good_rss_date(when: datetime.datetime) -> None:
+    assert check_rfc822(email.utils.format_datetime(when)) == []
+
+
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1, 1, 1),
+        timezones=st.sampled_from(
+            [datetime.UTC, datetime.timezone(datetime.timedelta(hours=14)), None]
+        ),
+    )
+)
+def test_isoformat_dates_are_rfc3339_exactly_when_they_have_a_zone(
+    when: datetime.datetime,
+) -> None:
+    problems = check_rfc3339(when.isoformat(), upper_case=True)
+    assert (problems == []) == (when.tzinfo is not None)
+
+
+# Pieces worth pinning down on their own
+
+
+def test_json_positions_point_at_keys_and_array_items() -> None:
+    text = '{\n  "items": [\n    {"id": "1"},\n    {\n      "id": 2\n    }\n  ]\n}'
+    positions = locate(text, [(), ("items", 1), ("items", 1, "id"), ("missing",)])
+    assert positions == {(): (1, 1), ("items", 1): (4, 5), ("items", 1, "id"): (5, 7)}
+
+
+def test_the_json_feed_schema_is_a_valid_draft_2020_12_schema() -> None:
+    validator = jsonfeed_validator()
+    validator.check_schema(validator.schema)
+
+
+def test_the_atom_schema_says_where_it_departs_from_the_rfc() -> None:
+    atom_rng = Path(__file__).parents[1] / "feedtool" / "validate" / "schemas" / "atom.rng"
+    text = atom_rng.read_text(encoding="utf-8")
+    assert 'xml:lang=""' in text and "trang" in text
+    assert text.count("feedtool:") >= 2
+
+
+def test_the_readme_documents_every_code() -> None:
+    readme = Path(__file__).parents[1] / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    if "## Validate feeds" not in text:
+        pytest.skip("README.md has no 'Validate feeds' section yet")
+    section = text.split("## Validate feeds", 1)[1].split("\n## ", 1)[0]
+    assert [code for code in CODES if f"`{code}`" not in section] == []
