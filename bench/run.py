@@ -57,7 +57,7 @@ TARGET_TIME_RATIO = 0.5
 TARGET_MEMORY_RATIO = 0.25
 
 # The feedtool of the Python running this script, so the benchmark measures the install
-# it was started from whatever is first on PATH.
+# it was started from, not whatever is first on PATH.
 FEEDTOOL = (sys.executable, "-m", "feedtool")
 CACHE_FOLDER = ".feedtool-cache"
 OUTPUT_FOLDER = "public"

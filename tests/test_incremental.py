@@ -1,0 +1,185 @@
+"""Incremental builds: redo only what changed, and always give the bytes of a clean build."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+import feedtool.render
+import feedtool.sources
+from feedtool.build import build
+from feedtool.cache import CACHE_DIR, STATE_NAME
+from tests.conftest import SiteFolder, article
+
+WORDS = [
+    "river",
+    "tram",
+    "library",
+    "storm",
+    "harbour",
+    "market",
+    "council",
+    "bridge",
+    "garden",
+    "festival",
+]
+
+
+def snapshot(output: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def clean_build(site: SiteFolder, tmp_path: Path, **overrides) -> dict[str, bytes]:
+    output = tmp_path / "clean"
+    build(site.settings(output=output, **overrides), use_cache=False)
+    return snapshot(output)
+
+
+def random_article(rng: random.Random, number: int) -> str:
+    title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
+    points = tuple(f"{rng.choice(WORDS).capitalize()} point {n}." for n in range(rng.randint(0, 3)))
+    keywords = ", ".join(rng.sample(WORDS, rng.randint(1, 3)))
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 30))) + "."
+    date = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {number % 24:02d}:00"
+    return article(title=title, points=points, keywords=keywords, body=body, date=date)
+
+
+def test_random_edits_additions_deletions_and_config_changes_match_a_clean_build(
+    site: SiteFolder, tmp_path: Path
+):
+    rng = random.Random(5005)
+    names = [f"{n:03d}.txt" for n in range(12)]
+    for number, name in enumerate(names):
+        site.add(name, random_article(rng, number))
+    limits = [2, 3, 50]
+    overrides = {"limit": 3, "archive_size": 4}
+    build(site.settings(**overrides))
+    for step in range(30):
+        action = rng.choice(["edit", "add", "delete", "touch", "config", "edit"])
+        if action == "edit" and names:
+            site.add(rng.choice(names), random_article(rng, step))
+        elif action == "add":
+            name = f"{100 + step:03d}.txt"
+            names.append(name)
+            site.add(name, random_article(rng, step))
+        elif action == "delete" and len(names) > 2:
+            name = names.pop(rng.randrange(len(names)))
+            (site.entries / name).unlink()
+        elif action == "touch" and names:
+            path = site.entries / rng.choice(names)
+            stamp = path.stat().st_mtime + 10
+            os.utime(path, (stamp, stamp))
+        elif action == "config":
+            overrides = {"limit": rng.choice(limits), "archive_size": rng.randint(2, 5)}
+        build(site.settings(**overrides))
+        assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), (step, action)
+
+
+def count_calls(monkeypatch, module, name: str) -> list[int]:
+    calls = [0]
+    original = getattr(module, name)
+
+    def counting(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def test_a_build_with_nothing_changed_parses_renders_and_writes_nothing(
+    three_entry_site: SiteFolder, monkeypatch
+):
+    site = three_entry_site
+    build(site.settings())
+    before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()}
+    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    pages = count_calls(monkeypatch, feedtool.render, "render_entry_page")
+    report = build(site.settings())
+    assert report.nothing_changed and report.result.written == [] and report.entries == 3
+    assert parses == [0] and pages == [0]
+    assert {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()} == before
+
+
+def test_one_edited_entry_renders_only_the_outputs_that_show_it(
+    three_entry_site: SiteFolder, monkeypatch
+):
+    site = three_entry_site
+    build(site.settings())
+    site.add(
+        "002_beta.txt",
+        article(title="Beta edited", keywords="transit, Science", date="2026-02-01 09:00"),
+    )
+    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    pages = count_calls(monkeypatch, feedtool.render, "render_entry_page")
+    written = build(site.settings()).result.written
+    assert parses == [1] and pages == [1]
+    assert "entries/002_beta.html" in written and "rss.xml" in written
+    assert "categories/transit/rss.xml" in written
+    assert "entries/001_alpha.html" not in written
+    assert "categories/cafe-culture/rss.xml" not in written
+
+
+def test_a_file_deleted_from_the_output_by_hand_is_written_again(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    (site.output / "rss.xml").unlink()
+    build(site.settings())
+    assert (site.output / "rss.xml").exists()
+
+
+@pytest.mark.parametrize("damage", [b"not a pickle", b"\x80\x05K\x01."])
+def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(
+    three_entry_site: SiteFolder, tmp_path: Path, damage: bytes
+):
+    site = three_entry_site
+    build(site.settings())
+    (site.root / CACHE_DIR / STATE_NAME).write_bytes(damage)
+    site.add("002_beta.txt", article(title="Beta again", date="2026-02-01 09:00"))
+    report = build(site.settings())
+    assert any("cache damaged or foreign" in w.message for w in report.warnings)
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+
+
+def test_no_cache_builds_cold_and_leaves_the_cache_untouched(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    state = site.root / CACHE_DIR / STATE_NAME
+    before = state.read_bytes(), state.stat().st_mtime_ns
+    parses = [0]
+    site.add("004.txt", article(title="Fourth"))
+    report = build(site.settings(), use_cache=False)
+    assert not report.nothing_changed and report.entries == 4
+    assert (state.read_bytes(), state.stat().st_mtime_ns) == before
+    assert parses == [0]
+
+
+def test_a_settings_change_invalidates_the_cache(three_entry_site: SiteFolder, tmp_path: Path):
+    site = three_entry_site
+    build(site.settings())
+    build(site.settings(title="Renamed site"))
+    assert b"<title>Renamed site</title>" in (site.output / "rss.xml").read_bytes()
+    assert snapshot(site.output) == clean_build(site, tmp_path, title="Renamed site")
+
+
+def test_parallel_parsing_gives_the_same_output_as_one_process(
+    site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    rng = random.Random(7)
+    for number in range(40):
+        site.add(f"{number:03d}.txt", random_article(rng, number))
+    site.add("bad.txt", "Date: nonsense\n\nBad\n")
+    build(site.settings(), use_cache=False, skip_invalid=True)
+    single = snapshot(site.output)
+    monkeypatch.setattr(feedtool.sources, "PARALLEL_MIN_FILES", 1)
+    parallel_output = tmp_path / "parallel"
+    report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
+    assert snapshot(parallel_output) == single
+    assert any("bad.txt" in str(w) for w in report.warnings)
