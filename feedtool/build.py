@@ -17,6 +17,7 @@ from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import (
     Checker,
     PublishResult,
+    clean_stale_staging,
     manifest_digest,
     output_intact,
     plan,
@@ -150,6 +151,7 @@ def _build(
     fingerprint = input_fingerprint(cache.key, scanned[0], settings, previous.needs_git)
     unchanged = cache.persistent and fingerprint == previous.fingerprint
     if unchanged and output_intact(settings.output, previous.manifest_digest):
+        clean_stale_staging(settings.output)
         entries, feeds, pages = previous.summary
         result = PublishResult(unchanged=len(previous.outputs))
         return BuildReport(
@@ -158,7 +160,8 @@ def _build(
     site, warnings, read = load_site(settings, skip_invalid, cache=cache, scanned=scanned)
     report = BuildReport(entries=len(site.entries), result=PublishResult(), warnings=warnings)
     outputs = SiteRenderer(site, cache.key).outputs()
-    files = _counted(_rendered(outputs, settings.output, previous.outputs, cache), report)
+    checks: dict[str, bytes] = {}
+    files = _counted(_rendered(outputs, settings.output, previous.outputs, cache, checks), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
         if bar is not None:
@@ -166,7 +169,7 @@ def _build(
         if check_only:
             report.result = plan(settings.output, files)
             return report
-        report.result = publish(settings.output, files, check=feed_checker(settings.output))
+        report.result = publish(settings.output, files, check=feed_checker(settings.output, checks))
     if cache.persistent:
         state = CacheState(
             settings_key=cache.key,
@@ -185,15 +188,25 @@ def _build(
 
 
 def _rendered(
-    outputs: Iterable[Output], output: Path, previous: dict[str, str], cache: BuildCache
+    outputs: Iterable[Output],
+    output: Path,
+    previous: dict[str, str],
+    cache: BuildCache,
+    checks: dict[str, bytes],
 ) -> Iterator[tuple[str, bytes | None]]:
-    """Each output's bytes, or ``None`` when its key says the published file is current."""
+    """Each output's bytes, or ``None`` when its key says the published file is current.
+
+    The documents the validator should see for feeds go into ``checks``.
+    """
     for item in outputs:
         cache.published_keys[item.path] = item.key
         if previous.get(item.path) == item.key and (output / item.path).is_file():
             yield item.path, None
-        else:
-            yield item.path, item.make()
+            continue
+        data, check = item.bytes_and_check()
+        if check is not None:
+            checks[item.path] = check
+        yield item.path, data
 
 
 def _advancing(
@@ -204,13 +217,17 @@ def _advancing(
         bar.update(1)
 
 
-def feed_checker(output: Path) -> Checker:
-    """A check for ``publish``: every feed file must pass ``feedtool validate`` without errors."""
+def feed_checker(output: Path, checks: dict[str, bytes]) -> Checker:
+    """A check for ``publish``: every feed must pass ``feedtool validate`` without errors.
+
+    ``checks`` holds, per feed, the document that covers what no earlier check covered
+    (its head and its new items; see ``Rendered``); other feeds are validated whole.
+    """
 
     def check(relative: str, data: bytes) -> list[str]:
         if not is_feed_path(relative):
             return []
-        report = validate_document(data, str(output / relative))
+        report = validate_document(checks.pop(relative, data), str(output / relative))
         return [str(finding) for finding in report.errors]
 
     return check

@@ -99,7 +99,7 @@ def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
     So a build that fails while publishing (a full disk, an I/O error) leaves the output
     folder as it was, not half old and half new.
     """
-    replaced = staging.with_name(staging.name + "-replaced")
+    replaced = _replaced_path(staging)
     shutil.rmtree(replaced, ignore_errors=True)
     done: list[tuple[str, bool]] = []  # (relative path, whether an old version existed)
     try:
@@ -122,12 +122,26 @@ def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
         shutil.rmtree(replaced, ignore_errors=True)
 
 
+def _replaced_path(staging: Path) -> Path:
+    return staging.with_name(staging.name + "-replaced")
+
+
 def _keep_copy(path: Path, copy: Path) -> None:
     copy.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(path, copy)  # a second name for the old bytes: no copying
     except OSError:
         shutil.copy2(path, copy)
+
+
+def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+    """Remove what a killed build left beside the output folder, under the build lock."""
+    leftovers = [staging_path(output), _replaced_path(staging_path(output))]
+    if not any(path.exists() for path in leftovers):
+        return
+    with _Lock(lock_path(output), lock_timeout, output):
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:

@@ -12,8 +12,9 @@ from datetime import datetime
 import feedparser
 import pytest
 
+import feedtool.render.rss_atom as rss_atom
 from feedtool.build import EntriesRejected, build
-from feedtool.publish import MANIFEST_NAME
+from feedtool.publish import MANIFEST_NAME, BuildRejected
 from tests.conftest import SITE_URL, SiteFolder, article
 
 ALPHA_ID = "tag:news.example.org,2026:001_alpha"
@@ -237,3 +238,25 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
     build(site.settings())
     listed = site.read(MANIFEST_NAME).decode().split()
     assert sorted(set(site.snapshot()) - {MANIFEST_NAME}) == listed
+
+
+def test_an_invalid_feed_is_never_published(three_entry_site: SiteFolder, monkeypatch):
+    site = three_entry_site
+    build(site.settings())
+    before = site.snapshot()
+    site.add("004_delta.txt", article(title="Delta", date="2026-04-01"))
+    real_fragments = rss_atom.FeedWriter._fragments
+
+    def broken_dates(self, entry):
+        rss, atom = real_fragments(self, entry)
+        if entry.id == "004_delta":  # as if a renderer bug wrote an impossible date
+            rss = rss.replace("<pubDate>Wed, 01 Apr", "<pubDate>Mon, 01 Apr")
+        return rss, atom
+
+    monkeypatch.setattr(rss_atom.FeedWriter, "_fragments", broken_dates)
+    with pytest.raises(BuildRejected) as caught:
+        build(site.settings())
+    assert any(
+        "rss.xml" in problem and "E-DATE-WEEKDAY" in problem for problem in caught.value.problems
+    )
+    assert site.snapshot() == before

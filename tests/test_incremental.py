@@ -183,3 +183,15 @@ def test_parallel_parsing_gives_the_same_output_as_one_process(
     report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
     assert snapshot(parallel_output) == single
     assert any("bad.txt" in str(w) for w in report.warnings)
+
+
+def test_a_build_with_nothing_changed_still_cleans_up_after_a_killed_build(
+    three_entry_site: SiteFolder,
+):
+    site = three_entry_site
+    build(site.settings())
+    stale = site.root / ".public.feedtool-staging"
+    (stale / "entries").mkdir(parents=True)
+    (stale / "entries/half.html").write_text("<!DOCTYPE")
+    assert build(site.settings()).nothing_changed
+    assert not stale.exists()

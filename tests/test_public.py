@@ -14,9 +14,7 @@ def test_committed_public_folder_is_current():
     settings = load_settings(ROOT / "feedtool.toml")
     report = build(settings, check_only=True)
     assert report.entries >= 12
-    assert report.result.changed == [], (
-        "public/ is stale: run `feedtool build` and commit public/"
-    )
+    assert report.result.changed == [], "public/ is stale: run `feedtool build` and commit public/"
 
 
 def test_every_sample_entry_has_a_date_line_so_the_build_ignores_git():

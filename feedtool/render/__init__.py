@@ -33,7 +33,7 @@ from feedtool.render.html import (
     render_style,
 )
 from feedtool.render.jsonfeed import JsonFeedWriter
-from feedtool.render.rss_atom import FeedWriter
+from feedtool.render.rss_atom import FeedWriter, Rendered
 from feedtool.site import Site
 
 FEED_NAMES = (RSS_NAME, ATOM_NAME, JSON_NAME)
@@ -48,11 +48,21 @@ def is_feed_path(relative: str) -> bool:
 
 @dataclass(frozen=True)
 class Output:
-    """One output file: where it goes, what it is made from, and how to make it."""
+    """One output file: where it goes, what it is made from, and how to make it.
+
+    ``make`` returns the bytes, or for a feed a ``Rendered`` with the bytes and the
+    document to validate.
+    """
 
     path: str
     key: str
-    make: Callable[[], bytes]
+    make: Callable[[], bytes | Rendered]
+
+    def bytes_and_check(self) -> tuple[bytes, bytes | None]:
+        made = self.make()
+        if isinstance(made, Rendered):
+            return made.data, made.check
+        return made, None
 
 
 class SiteRenderer:
@@ -70,7 +80,7 @@ class SiteRenderer:
             digest.update(entry_version(entry).encode())
         return digest.hexdigest()
 
-    def _feed_outputs(self, feed: FeedSpec, cache: bool = True) -> Iterator[Output]:
+    def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
         """One feed in each of its formats."""
         key = self._key(
             "feed",
@@ -81,8 +91,8 @@ class SiteRenderer:
             feed.archive_pages,
             entries=feed.entries,
         )
-        yield Output(feed.folder + feed.rss_name, key, lambda: self.feeds.rss(feed, cache))
-        yield Output(feed.folder + feed.atom_name, key, lambda: self.feeds.atom(feed, cache))
+        yield Output(feed.folder + feed.rss_name, key, lambda: self.feeds.rss(feed))
+        yield Output(feed.folder + feed.atom_name, key, lambda: self.feeds.atom(feed))
         if feed.json_name is not None:
             yield Output(feed.folder + feed.json_name, key, lambda: self.json.render(feed))
 
@@ -112,8 +122,9 @@ class SiteRenderer:
             for page in category_listing(site, category):
                 yield self._listing_output(feed, page)
         for archive in archive_feeds(site):
-            # Each entry is on exactly one archive page: nothing to share, nothing to keep.
-            yield from self._feed_outputs(archive, cache=False)
+            yield from self._feed_outputs(archive)
+            # Archives come last and each entry is on one page: its items can go.
+            self.feeds.forget(archive.entries)
 
     def _listing_output(self, feed: FeedSpec, page) -> Output:  # noqa: ANN001
         key = self._key(
@@ -142,7 +153,7 @@ def entry_version(entry: Entry) -> str:
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
     """Every output file of the site with its bytes, lazily, in a fixed order."""
     for output in SiteRenderer(site).outputs():
-        yield output.path, output.make()
+        yield output.path, output.bytes_and_check()[0]
 
 
 def planned_output_count(site: Site) -> int:

@@ -8,19 +8,25 @@ from typing import Any
 from feedtool import __version__
 from feedtool.entry import Entry
 from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
+from feedtool.render.rss_atom import Rendered
 from feedtool.site import Site
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
 class JsonFeedWriter:
-    """Writes the JSON Feeds of one site; an item shared by several feeds is encoded once."""
+    """Writes the JSON Feeds of one site; an item shared by several feeds is encoded once.
+
+    Like ``FeedWriter``, it hands back with each feed a check document holding only the
+    items not validated before in this build.
+    """
 
     def __init__(self, site: Site):
         self.site = site
         self._items: dict[str, str] = {}
+        self._checked: set[str] = set()
 
-    def render(self, feed: FeedSpec) -> bytes:
+    def render(self, feed: FeedSpec) -> Rendered:
         """The feed as JSON Feed 1.1 bytes (UTF-8, keys in a fixed order, 2-space indent)."""
         assert feed.json_name is not None
         settings = self.site.settings
@@ -35,10 +41,14 @@ class JsonFeedWriter:
             document["language"] = settings.language
         document["authors"] = [{"name": settings.author or settings.title}]
         document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
-        head = json.dumps(document, ensure_ascii=False, indent=2)
-        items = ",\n".join(self._item(entry) for entry in feed.entries)
-        body = f'  "items": [\n{items}\n  ]' if items else '  "items": []'
-        return f"{head[:-2]},\n{body}\n}}\n".encode()
+        head = json.dumps(document, ensure_ascii=False, indent=2)[:-2]
+        items = [(entry.id, self._item(entry)) for entry in feed.entries]
+        unchecked = [text for entry_id, text in items if entry_id not in self._checked]
+        self._checked.update(entry_id for entry_id, _ in items)
+        return Rendered(
+            data=_with_items(head, [text for _, text in items]),
+            check=_with_items(head, unchecked),
+        )
 
     def _item(self, entry: Entry) -> str:
         text = self._items.get(entry.id)
@@ -48,6 +58,12 @@ class JsonFeedWriter:
             text = "\n".join(f"    {line}" for line in encoded.split("\n"))
             self._items[entry.id] = text
         return text
+
+
+def _with_items(head: str, items: list[str]) -> bytes:
+    """The head (a JSON object without its closing brace) with the items array added."""
+    body = '  "items": [\n' + ",\n".join(items) + "\n  ]" if items else '  "items": []'
+    return f"{head},\n{body}\n}}\n".encode()
 
 
 def item_of(site: Site, entry: Entry) -> dict[str, Any]:

@@ -8,6 +8,7 @@ number of feeds they appear in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from feedgen.entry import FeedEntry
@@ -84,47 +85,68 @@ class FeedHistory(BaseExtension):
         return feed
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A feed's bytes, and the smaller document that proves them valid.
+
+    Every feed is its head with entries' items spliced in, and an item is the same in
+    every feed that holds it. So the check document is the head with only the items no
+    earlier check document held: each head and each item is validated once per build.
+    """
+
+    data: bytes
+    check: bytes
+
+
 class FeedWriter:
-    """Writes the RSS and Atom feeds of one site, each entry's item rendered once."""
+    """Writes the RSS and Atom feeds of one site, each entry's items rendered once."""
 
     def __init__(self, site: Site):
         self.site = site
-        self._rss_items: dict[str, str] = {}
-        self._atom_entries: dict[str, str] = {}
+        self._items: dict[str, tuple[str, str]] = {}  # entry id: (RSS item, Atom entry)
+        self._checked: tuple[set[str], set[str]] = (set(), set())
 
-    def rss(self, feed: FeedSpec, cache: bool = True) -> bytes:
-        """The feed as RSS 2.0; ``cache=False`` for entries no other feed will hold."""
+    def rss(self, feed: FeedSpec) -> Rendered:
+        """The feed as RSS 2.0."""
         head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True).decode("utf-8")
-        items = "".join(f"    {self._rss_item(entry, cache)}\n" for entry in feed.entries)
-        return _splice(head, "  </channel>", items)
+        return self._assemble(head, "  </channel>", "    ", feed.entries, 0)
 
-    def atom(self, feed: FeedSpec, cache: bool = True) -> bytes:
+    def atom(self, feed: FeedSpec) -> Rendered:
         """The feed as Atom 1.0."""
         head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True).decode("utf-8")
-        entries = "".join(f"  {self._atom_entry(entry, cache)}\n" for entry in feed.entries)
-        return _splice(head, "</feed>", entries)
+        return self._assemble(head, "</feed>", "  ", feed.entries, 1)
 
-    def _rss_item(self, entry: Entry, cache: bool) -> str:
-        item = self._rss_items.get(entry.id)
-        if item is None:
-            element = self._feed_entry(entry).rss_entry()
-            etree.indent(element, space="  ", level=2)
-            item = etree.tostring(element, encoding="unicode")
+    def forget(self, entries: tuple[Entry, ...]) -> None:
+        """Drop the items of entries no feed still to be written holds (bounds memory)."""
+        for entry in entries:
+            self._items.pop(entry.id, None)
+
+    def _assemble(
+        self, head: str, closing: str, indent: str, entries: tuple[Entry, ...], kind: int
+    ) -> Rendered:
+        items = [(entry.id, self._fragments(entry)[kind]) for entry in entries]
+        checked = self._checked[kind]
+        unchecked = [text for entry_id, text in items if entry_id not in checked]
+        checked.update(entry_id for entry_id, _ in items)
+        return Rendered(
+            data=_splice(head, closing, "".join(f"{indent}{text}\n" for _, text in items)),
+            check=_splice(head, closing, "".join(f"{indent}{text}\n" for text in unchecked)),
+        )
+
+    def _fragments(self, entry: Entry) -> tuple[str, str]:
+        fragments = self._items.get(entry.id)
+        if fragments is None:
+            feed_entry = self._feed_entry(entry)
+            item = feed_entry.rss_entry()
+            etree.indent(item, space="  ", level=2)
+            rss = etree.tostring(item, encoding="unicode")
             for detached, declared in _DETACHED_NAMESPACES:
-                item = item.replace(detached, declared)
-            if cache:
-                self._rss_items[entry.id] = item
-        return item
-
-    def _atom_entry(self, entry: Entry, cache: bool) -> str:
-        text = self._atom_entries.get(entry.id)
-        if text is None:
-            element = self._feed_entry(entry).atom_entry()
-            etree.indent(element, space="  ", level=1)
-            text = etree.tostring(element, encoding="unicode")
-            if cache:
-                self._atom_entries[entry.id] = text
-        return text
+                rss = rss.replace(detached, declared)
+            atom_entry = feed_entry.atom_entry()
+            etree.indent(atom_entry, space="  ", level=1)
+            fragments = rss, etree.tostring(atom_entry, encoding="unicode")
+            self._items[entry.id] = fragments
+        return fragments
 
     def _feed_entry(self, entry: Entry) -> FeedEntry:
         site = self.site
