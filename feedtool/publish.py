@@ -170,6 +170,7 @@ def _stage(
 ) -> tuple[PublishResult, set[str]]:
     result = PublishResult()
     expected: set[str] = set()
+    made_folders: set[Path] = set()
     for relative, data in files:
         _check_relative(relative)
         if relative in expected:
@@ -182,7 +183,9 @@ def _stage(
         if check is not None:
             result.problems.extend(check(relative, data))
         staged = staging / relative
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        if staged.parent not in made_folders:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            made_folders.add(staged.parent)
         staged.write_bytes(data)
         result.written.append(relative)
     result.written.sort()

@@ -217,20 +217,30 @@ def _parse_all(
     files: list[ScannedFile], settings: Settings
 ) -> Iterator[tuple[ScannedFile, tuple[Entry, bytes] | EntryError]]:
     """Parse files, on every core when there are many; results in the files' order."""
-    jobs = [(str(scanned_file.path), settings) for scanned_file in files]
+    paths = [str(scanned_file.path) for scanned_file in files]
     workers = os.cpu_count() or 1
     if len(files) < PARALLEL_MIN_FILES or workers == 1:
-        yield from zip(files, map(_parse_file, jobs), strict=True)
+        _start_worker(settings)
+        yield from zip(files, map(_parse_file, paths), strict=True)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(settings,)) as pool:
+        yield from zip(files, pool.map(_parse_file, paths, chunksize=256), strict=True)
 
 
-def _parse_file(job: tuple[str, Settings]) -> tuple[Entry, bytes] | EntryError:
+_worker_settings: Settings | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    # Sent once per worker rather than with each of thousands of paths.
+    global _worker_settings
+    _worker_settings = settings
+
+
+def _parse_file(path: str) -> tuple[Entry, bytes] | EntryError:
     """Worker: one file to an entry without its body, and the body compressed."""
-    path, settings = job
+    assert _worker_settings is not None
     try:
-        entry = read_entry(Path(path), settings)
+        entry = read_entry(Path(path), _worker_settings)
     except EntryError as error:
         return error
     return replace(entry, paragraphs=()), compress_body(entry.paragraphs)

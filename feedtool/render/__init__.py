@@ -73,11 +73,16 @@ class SiteRenderer:
         self.settings_key = settings_key
         self.feeds = FeedWriter(site)
         self.json = JsonFeedWriter(site)
+        self._versions: dict[str, bytes] = {}
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
         digest = hashlib.sha256(f"{self.settings_key}\0{kind}\0{parts!r}".encode())
+        versions = self._versions
         for entry in entries:
-            digest.update(entry_version(entry).encode())
+            version = versions.get(entry.id)
+            if version is None:
+                version = versions[entry.id] = entry_version(entry).encode()
+            digest.update(version)
         return digest.hexdigest()
 
     def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
