@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +17,6 @@ from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import (
-    Checker,
     PublishResult,
     clean_stale_staging,
     manifest_digest,
@@ -169,7 +170,7 @@ def _build(
         if check_only:
             report.result = plan(settings.output, files)
             return report
-        report.result = publish(settings.output, files, check=feed_checker(settings.output, checks))
+        report.result = publish(settings.output, files, check=FeedChecker(settings.output, checks))
     if cache.persistent:
         state = CacheState(
             settings_key=cache.key,
@@ -217,20 +218,54 @@ def _advancing(
         bar.update(1)
 
 
-def feed_checker(output: Path, checks: dict[str, bytes]) -> Checker:
-    """A check for ``publish``: every feed must pass ``feedtool validate`` without errors.
+class FeedChecker:
+    """Validates every feed with the checks of ``feedtool validate`` before it is published.
 
     ``checks`` holds, per feed, the document that covers what no earlier check covered
     (its head and its new items; see ``Rendered``); other feeds are validated whole.
+    In a big build the validation runs in a second process, beside the rendering.
     """
 
-    def check(relative: str, data: bytes) -> list[str]:
-        if not is_feed_path(relative):
-            return []
-        report = validate_document(checks.pop(relative, data), str(output / relative))
-        return [str(finding) for finding in report.errors]
+    def __init__(self, output: Path, checks: dict[str, bytes]):
+        self.output = output
+        self.checks = checks
+        self._pending: list[Future[list[str]] | list[str]] = []
+        self._pool: ProcessPoolExecutor | None = None
 
-    return check
+    def submit(self, relative: str, data: bytes) -> None:
+        if not is_feed_path(relative):
+            return
+        document, path = self.checks.pop(relative, data), str(self.output / relative)
+        if self._pool is None and len(self._pending) >= INLINE_CHECKS and _cores() > 1:
+            self._pool = ProcessPoolExecutor(max_workers=1)
+        if self._pool is None:
+            self._pending.append(validation_errors(document, path))
+        else:
+            self._pending.append(self._pool.submit(validation_errors, document, path))
+
+    def problems(self) -> list[str]:
+        try:
+            return [
+                problem
+                for pending in self._pending
+                for problem in (pending if isinstance(pending, list) else pending.result())
+            ]
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+
+
+# Feeds validated in the build's own process before a second process takes over.
+INLINE_CHECKS = 24
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def validation_errors(document: bytes, path: str) -> list[str]:
+    """The errors ``feedtool validate`` finds in a document, as printable lines."""
+    return [str(finding) for finding in validate_document(document, path).errors]
 
 
 def _counted(

@@ -18,14 +18,36 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from feedtool.errors import PublishError
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
 
-# Called with each changed file before anything is published; returns error messages.
-Checker = Callable[[str, bytes], list[str]]
+
+class Checker(Protocol):
+    """Checks each changed file before anything is published."""
+
+    def submit(self, relative: str, data: bytes) -> None:
+        """Start checking one file (the check may run elsewhere meanwhile)."""
+
+    def problems(self) -> list[str]:
+        """Wait for every check; the error messages, in the order the files came."""
+
+
+class CheckEach:
+    """A ``Checker`` running a function on each file as it comes."""
+
+    def __init__(self, check: Callable[[str, bytes], list[str]]):
+        self._check = check
+        self._problems: list[str] = []
+
+    def submit(self, relative: str, data: bytes) -> None:
+        self._problems.extend(self._check(relative, data))
+
+    def problems(self) -> list[str]:
+        return self._problems
 
 
 @dataclass
@@ -76,6 +98,8 @@ def publish(
         try:
             staging.mkdir()
             result, expected = _stage(output, staging, files, check)
+            if check is not None:
+                result.problems = check.problems()
             if result.problems:
                 raise BuildRejected(result.problems)
             _move_into_place(output, staging, result.written)
@@ -181,7 +205,7 @@ def _stage(
             result.unchanged += 1
             continue
         if check is not None:
-            result.problems.extend(check(relative, data))
+            check.submit(relative, data)
         staged = staging / relative
         if staged.parent not in made_folders:
             staged.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from datetime import datetime
 import feedparser
 import pytest
 
+import feedtool.build
 import feedtool.render.rss_atom as rss_atom
 from feedtool.build import EntriesRejected, build
 from feedtool.publish import MANIFEST_NAME, BuildRejected
@@ -240,7 +241,11 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
     assert sorted(set(site.snapshot()) - {MANIFEST_NAME}) == listed
 
 
-def test_an_invalid_feed_is_never_published(three_entry_site: SiteFolder, monkeypatch):
+@pytest.mark.parametrize("inline_checks", [100, 0], ids=["in-process", "second-process"])
+def test_an_invalid_feed_is_never_published(
+    three_entry_site: SiteFolder, monkeypatch, inline_checks: int
+):
+    monkeypatch.setattr(feedtool.build, "INLINE_CHECKS", inline_checks)
     site = three_entry_site
     build(site.settings())
     before = site.snapshot()

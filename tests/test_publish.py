@@ -13,6 +13,7 @@ from feedtool.errors import PublishError
 from feedtool.publish import (
     MANIFEST_NAME,
     BuildRejected,
+    CheckEach,
     lock_path,
     plan,
     publish,
@@ -65,7 +66,7 @@ def test_failed_check_publishes_nothing(tmp_path: Path):
         return [f"{relative}: bad"] if data == b"bad" else []
 
     with pytest.raises(BuildRejected) as caught:
-        publish(output, files(feed="bad", page="new page"), check=reject_bad)
+        publish(output, files(feed="bad", page="new page"), check=CheckEach(reject_bad))
     assert caught.value.problems == ["feed: bad"]
     assert {p.name: p.read_bytes() for p in output.iterdir()} == before
     assert not staging_path(output).exists()
