@@ -36,6 +36,14 @@ article = st.fixed_dictionaries(
 )
 
 
+def as_feedparser_reads(value: str) -> str:
+    """feedparser "repairs" text that is UTF-8 mis-read as Latin-1 ("Â¡" becomes "¡")."""
+    try:
+        return value.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 def write_article(site: SiteFolder, number: int, data: dict) -> None:
     points = "\n".join(data["points"])
     site.add(
@@ -61,16 +69,18 @@ def test_every_feed_validates_and_round_trips_titles_points_and_keywords(article
         reports = validate_targets([str(site.output)])
         assert reports and not [finding for r in reports for finding in r.errors]
 
-        by_title = {data["title"]: data for data in articles}
+        by_title = {as_feedparser_reads(data["title"]): data for data in articles}
         for name in ("rss.xml", "atom.xml"):
             parsed = feedparser.parse(site.read(name))
             assert not parsed.bozo, parsed.get("bozo_exception")
             assert sorted(entry.title for entry in parsed.entries) == sorted(by_title)
             for entry in parsed.entries:
                 data = by_title[entry.title]
-                assert [tag.term for tag in entry.tags] == data["keywords"]
+                keywords = [as_feedparser_reads(keyword) for keyword in data["keywords"]]
+                assert [tag.term for tag in entry.tags] == keywords
                 if name == "atom.xml":
-                    assert entry.summary == "\n".join(data["points"])
+                    assert entry.summary == as_feedparser_reads("\n".join(data["points"]))
+        by_title = {data["title"]: data for data in articles}  # our own reading: exact
         rss = etree.fromstring(site.read("rss.xml"))
         for item in rss.iter("item"):
             data = by_title[item.findtext("title")]
