@@ -56,14 +56,29 @@ def _settings(config: Path | None, require_url: bool = True, **overrides: Any) -
         _fail(error)
 
 
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: feedtool.toml in the working folder, if present).",
+)
+
+
+def format_option(help_text: str):  # type: ignore[no-untyped-def]
+    """``--format text|json``, text by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def settings_options(function):  # type: ignore[no-untyped-def]
     """The options every command that reads the site shares."""
     options = [
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Config file (default: feedtool.toml in the working folder, if present).",
-        ),
+        config_option,
         click.option(
             "--entries",
             type=click.Path(file_okay=False, path_type=Path),
@@ -187,15 +202,8 @@ def build_command(
 
 @main.command("show")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Human-readable text or JSON.",
-)
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@format_option("Human-readable text or JSON.")
+@config_option
 def show_command(file: Path, output_format: str, config: Path | None) -> None:
     """Print how FILE parses: title, points, summary, paragraphs, dropped lines, categories.
 
@@ -272,7 +280,7 @@ def _print_rebuild_error(error: BaseException) -> None:
 @click.argument("title")
 @click.option("--points", "points", multiple=True, help="A point of the summary; repeatable.")
 @click.option("--keywords", help='Categories, comma-separated: "Transit, City council".')
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@config_option
 @click.option(
     "--entries",
     type=click.Path(file_okay=False, path_type=Path),
@@ -307,14 +315,7 @@ def new_command(
 
 @main.command("validate")
 @click.argument("targets", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="One line per finding, or a JSON list.",
-)
+@format_option("One line per finding, or a JSON list.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def validate_command(targets: tuple[str, ...], output_format: str, strict: bool) -> None:
     """Check RSS 2.0, Atom 1.0 and JSON Feed files, folders or http(s) URLs.

@@ -46,13 +46,7 @@ def wait_until(condition, timeout: float = 15.0) -> None:
 @pytest.fixture
 def serving(three_entry_site: SiteFolder):
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "feedtool", "serve", "--watch", "--port", str(port)]
-        + ["--config", str(three_entry_site.config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serving(three_entry_site, port, "--watch")
     try:
         wait_until(lambda: _answers(port))
         yield three_entry_site, port, process
@@ -101,15 +95,19 @@ def test_watch_rebuilds_on_a_new_file_and_keeps_serving_through_errors(serving):
     assert status == 200 and b"Delta fourth" in body and b"Broken" not in body
 
 
-def test_ctrl_c_stops_the_server_cleanly(three_entry_site: SiteFolder):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "feedtool", "serve", "--port", str(port)]
-        + ["--config", str(three_entry_site.config)],
+def start_serving(site: SiteFolder, port: int, *options: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedtool", "serve", "--port", str(port), *options]
+        + ["--config", str(site.config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_ctrl_c_stops_the_server_cleanly(three_entry_site: SiteFolder):
+    port = free_port()
+    process = start_serving(three_entry_site, port)
     wait_until(lambda: _answers(port))
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=10)
@@ -129,12 +127,7 @@ def _answers(port: int) -> bool:
 def test_serving_without_a_built_site_builds_first(three_entry_site: SiteFolder):
     assert not (three_entry_site.output / "index.html").exists()
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "feedtool", "serve", "--port", str(port)]
-        + ["--config", str(three_entry_site.config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_serving(three_entry_site, port)
     try:
         wait_until(lambda: _answers(port))
         assert Path(three_entry_site.output / "index.html").exists()
