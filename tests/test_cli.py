@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +216,51 @@ def test_serve_port_in_use_is_a_clear_error(three_entry_site: SiteFolder):
         result = run("serve", "--config", str(three_entry_site.config), "--port", str(port))
     assert result.exit_code == 1
     assert "address already in use" in result.stderr
+
+
+CORPUS = Path(__file__).parent / "validate_corpus"
+
+
+def test_validate_exits_0_on_our_own_output(three_entry_site: SiteFolder):
+    run("build", "--config", str(three_entry_site.config))
+    result = run("validate", str(three_entry_site.output))
+    assert result.exit_code == 0
+    assert f"{three_entry_site.output / 'rss.xml'}: rss2, 0 errors, 0 warnings" in result.stdout
+
+
+def test_validate_reports_path_line_column_code_and_exits_1():
+    bad = CORPUS / "rss" / "date-wrong-weekday.xml"
+    result = run("validate", str(bad))
+    assert result.exit_code == 1
+    assert re.search(
+        rf"^{re.escape(str(bad))}:\d+:\d+: error: E-DATE-WEEKDAY: ", result.stdout, re.M
+    )
+
+
+def test_validate_json_format_is_machine_readable():
+    bad = CORPUS / "rss" / "date-wrong-weekday.xml"
+    result = run("validate", "--format", "json", str(bad))
+    (report,) = json.loads(result.stdout)
+    assert report["kind"] == "rss2" and report["errors"] >= 1
+    assert {finding["code"] for finding in report["findings"]} >= {"E-DATE-WEEKDAY"}
+
+
+def test_validate_strict_fails_on_warnings(tmp_path: Path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<rss version="2.0"><channel><title>T</title><link>https://e.org/</link>'
+        "<description>D</description></channel></rss>"
+    )
+    relaxed = run("validate", str(feed))
+    assert relaxed.exit_code == 0 and "W-SELF-LINK" in relaxed.stdout
+    assert run("validate", "--strict", str(feed)).exit_code == 1
+
+
+def test_validate_usage_errors_exit_2():
+    assert run("validate").exit_code == 2
+    assert run("validate", "--format", "yaml", "x").exit_code == 2
+
+
+def test_validate_missing_file_is_an_error(tmp_path: Path):
+    result = run("validate", str(tmp_path / "nope.xml"))
+    assert result.exit_code == 1 and "E-READ" in result.stdout
