@@ -23,6 +23,7 @@ import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 from feedtool import __version__
@@ -34,7 +35,7 @@ CACHE_DIR = ".feedtool-cache"
 STATE_NAME = "state.pickle"
 BODIES_NAME = "bodies.sqlite"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _MAGIC = "feedtool-cache"
 
 
@@ -63,13 +64,16 @@ def decompress_body(data: bytes) -> tuple[str, ...]:
     return marshal.loads(zlib.decompress(data))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachedFile:
-    """An article file as the last build saw it, with its parsed entry minus the body."""
+    """An article file as the last build saw it: its entry (minus the body, dated as that
+    build dated it) and the dates the file itself states, to date it afresh."""
 
     size: int
     mtime_ns: int
     entry: Entry
+    file_published: datetime | None
+    file_updated: datetime | None
 
 
 @dataclass

@@ -76,7 +76,7 @@ _ISO_DATE = re.compile(
 _DATE_DEFAULT = datetime(2000, 1, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One article, as parsed from its file."""
 

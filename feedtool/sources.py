@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from feedtool.cache import BuildCache, CachedFile, compress_body, decompress_body
 from feedtool.config import Settings
@@ -138,24 +139,32 @@ def read_entries(
 ) -> ReadResult:
     """Read, parse and date every article under the settings' entries folder.
 
-    With a ``cache``, files whose size and modification time (or, failing those, content
-    hash) are unchanged are not parsed again, and bodies go to the cache's body store.
+    With a ``cache``, a file whose size and modification time are unchanged, or failing
+    those whose content hash is, is not parsed again, and bodies go to the cache's body
+    store so that no build holds them all.
     """
     files, scan_warnings = scanned or scan_entries(settings.entries)
     warnings = list(scan_warnings)
+    # Taken out of the previous state as they are used, so old and new never pile up.
     previous = cache.previous.files if cache else {}
     errors: list[EntryError] = []
     kept: dict[str, CachedFile] = {}
-    to_parse: list[ScannedFile] = []
+    to_parse: list[tuple[ScannedFile, CachedFile | None]] = []
     for scanned_file in files:
-        cached = previous.get(scanned_file.relative)
+        cached = previous.pop(scanned_file.relative, None)
         if cached and (cached.size, cached.mtime_ns) == (scanned_file.size, scanned_file.mtime_ns):
             kept[scanned_file.relative] = cached
         else:
-            to_parse.append(scanned_file)
-    for scanned_file, outcome in _parse_all(to_parse, settings):
+            to_parse.append((scanned_file, cached))
+    for (scanned_file, cached), outcome in _parse_all(to_parse, settings):
         if isinstance(outcome, EntryError):
             errors.append(outcome)
+            continue
+        if outcome is None:  # touched, not changed: the content hash is the same
+            assert cached is not None
+            kept[scanned_file.relative] = replace(
+                cached, size=scanned_file.size, mtime_ns=scanned_file.mtime_ns
+            )
             continue
         entry, body = outcome
         if cache is not None:
@@ -163,18 +172,32 @@ def read_entries(
             entry = replace(entry, paragraphs=(), body_key=entry.digest)
         else:
             entry = replace(entry, paragraphs=decompress_body(body))
-        kept[scanned_file.relative] = CachedFile(scanned_file.size, scanned_file.mtime_ns, entry)
+        kept[scanned_file.relative] = CachedFile(
+            scanned_file.size, scanned_file.mtime_ns, entry, entry.published, entry.updated
+        )
     # Dates from git only when some file states none: one `git log`, and none at all otherwise.
-    parsed = [(scanned_file, kept.get(scanned_file.relative)) for scanned_file in files]
-    needs_git = any(cached and cached.entry.published is None for _, cached in parsed)
+    needs_git = any(cached.file_published is None for cached in kept.values())
     git_dates = git_file_dates(settings.entries) if needs_git else {}
     entries: list[Entry] = []
-    for scanned_file, cached in parsed:
+    for scanned_file in files:
+        cached = kept.get(scanned_file.relative)
         if cached is None:
             continue
         warnings.extend(cached.entry.warnings)
         mtime = datetime.fromtimestamp(scanned_file.mtime_ns / 1e9, tz=UTC).replace(microsecond=0)
-        entries.append(date_entry(cached.entry, git_dates.get(scanned_file.relative), mtime))
+        dates = entry_dates(
+            cached.file_published,
+            cached.file_updated,
+            git_dates.get(scanned_file.relative),
+            mtime,
+        )
+        if dates != (cached.entry.published, cached.entry.updated):
+            published, updated = dates
+            cached = replace(
+                cached, entry=replace(cached.entry, published=published, updated=updated)
+            )
+            kept[scanned_file.relative] = cached
+        entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
     return ReadResult(tuple(entries), tuple(errors), tuple(warnings), kept, needs_git)
@@ -214,17 +237,19 @@ PARALLEL_MIN_FILES = 2000
 
 
 def _parse_all(
-    files: list[ScannedFile], settings: Settings
-) -> Iterator[tuple[ScannedFile, tuple[Entry, bytes] | EntryError]]:
+    files: list[tuple[ScannedFile, CachedFile | None]], settings: Settings
+) -> Iterator[
+    tuple[tuple[ScannedFile, CachedFile | None], tuple[Entry, bytes] | EntryError | None]
+]:
     """Parse files, on every core when there are many; results in the files' order."""
-    paths = [str(scanned_file.path) for scanned_file in files]
+    jobs = [(str(scanned.path), cached.entry.digest if cached else "") for scanned, cached in files]
     workers = os.cpu_count() or 1
     if len(files) < PARALLEL_MIN_FILES or workers == 1:
         _start_worker(settings)
-        yield from zip(files, map(_parse_file, paths), strict=True)
+        yield from zip(files, map(_parse_file, jobs), strict=True)
         return
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(settings,)) as pool:
-        yield from zip(files, pool.map(_parse_file, paths, chunksize=256), strict=True)
+        yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
 
 
 _worker_settings: Settings | None = None
@@ -236,18 +261,31 @@ def _start_worker(settings: Settings) -> None:
     _worker_settings = settings
 
 
-def _parse_file(path: str) -> tuple[Entry, bytes] | EntryError:
-    """Worker: one file to an entry without its body, and the body compressed."""
+def _parse_file(job: tuple[str, str]) -> tuple[Entry, bytes] | EntryError | None:
+    """Worker: one file to an entry without its body, and the body compressed.
+
+    ``None`` when the file's content hash is ``known_digest``: nothing to parse.
+    """
+    path, known_digest = job
     assert _worker_settings is not None
     try:
-        entry = read_entry(Path(path), _worker_settings)
+        entry = read_entry(Path(path), _worker_settings, known_digest)
     except EntryError as error:
         return error
+    if entry is None:
+        return None
     return replace(entry, paragraphs=()), compress_body(entry.paragraphs)
 
 
-def read_entry(path: Path, settings: Settings) -> Entry:
-    """Read and parse one article file; the dates it does not state stay ``None``."""
+@overload
+def read_entry(path: Path, settings: Settings) -> Entry: ...
+@overload
+def read_entry(path: Path, settings: Settings, known_digest: str) -> Entry | None: ...
+def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry | None:
+    """Read and parse one article file; the dates it does not state stay ``None``.
+
+    Returns ``None`` without parsing when the file's content hash is ``known_digest``.
+    """
     name = str(path)
     try:
         size = path.stat().st_size
@@ -262,26 +300,35 @@ def read_entry(path: Path, settings: Settings) -> Entry:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == known_digest:
+        return None
     text, decode_warnings = decode_entry(data, name)
     entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    return replace(
-        entry,
-        warnings=decode_warnings + entry.warnings,
-        digest=hashlib.sha256(data).hexdigest(),
-    )
+    return replace(entry, warnings=decode_warnings + entry.warnings, digest=digest)
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime: datetime) -> Entry:
-    """Fill the dates the file does not state, as the format says.
+    """The entry with the dates its file does not state filled in (see ``entry_dates``)."""
+    published, updated = entry_dates(entry.published, entry.updated, git, mtime)
+    return replace(entry, published=published, updated=updated)
+
+
+def entry_dates(
+    file_published: datetime | None,
+    file_updated: datetime | None,
+    git: GitDates | None,
+    mtime: datetime,
+) -> tuple[datetime, datetime]:
+    """Published and updated dates, as the format says.
 
     Published: the file's date, else git's first commit, else the file time. Updated: the
     file's ``Updated:``, else its ``Date:``, else git's last commit, else the file time.
     """
-    published = entry.published or (git.added if git else mtime)
-    updated = entry.updated or entry.published or (git.changed if git else mtime)
+    published = file_published or (git.added if git else mtime)
+    updated = file_updated or file_published or (git.changed if git else mtime)
     # An update cannot come before the first publication; readers sort by either.
-    updated = max(updated, published)
-    return replace(entry, published=published, updated=updated)
+    return published, max(updated, published)
 
 
 def file_time(path: Path) -> datetime:

@@ -195,3 +195,17 @@ def test_a_build_with_nothing_changed_still_cleans_up_after_a_killed_build(
     (stale / "entries/half.html").write_text("<!DOCTYPE")
     assert build(site.settings()).nothing_changed
     assert not stale.exists()
+
+
+def test_a_touched_but_unchanged_file_is_not_parsed_again(
+    three_entry_site: SiteFolder, monkeypatch
+):
+    site = three_entry_site
+    build(site.settings())
+    path = site.entries / "002_beta.txt"
+    stamp = path.stat().st_mtime + 60
+    os.utime(path, (stamp, stamp))
+    parses = count_calls(monkeypatch, feedtool.sources, "parse_entry")
+    report = build(site.settings())
+    assert parses == [0] and not report.nothing_changed
+    assert report.result.written == []  # its dates come from its Date: line

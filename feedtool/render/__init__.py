@@ -128,8 +128,6 @@ class SiteRenderer:
                 yield self._listing_output(feed, page)
         for archive in archive_feeds(site):
             yield from self._feed_outputs(archive)
-            # Archives come last and each entry is on one page: its items can go.
-            self.feeds.forget(archive.entries)
 
     def _listing_output(self, feed: FeedSpec, page) -> Output:  # noqa: ANN001
         key = self._key(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Any
 
 from feedtool import __version__
 from feedtool.entry import Entry
 from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
-from feedtool.render.rss_atom import Rendered
+from feedtool.render.rss_atom import ITEM_CACHE_SIZE, Rendered
 from feedtool.site import Site
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
@@ -23,7 +24,7 @@ class JsonFeedWriter:
 
     def __init__(self, site: Site):
         self.site = site
-        self._items: dict[str, str] = {}
+        self._items: OrderedDict[str, str] = OrderedDict()
         self._checked: set[str] = set()
 
     def render(self, feed: FeedSpec) -> Rendered:
@@ -52,11 +53,15 @@ class JsonFeedWriter:
 
     def _item(self, entry: Entry) -> str:
         text = self._items.get(entry.id)
-        if text is None:
+        if text is not None:
+            self._items.move_to_end(entry.id)
+        else:
             encoded = json.dumps(item_of(self.site, entry), ensure_ascii=False, indent=2)
             # JSON strings hold no raw newlines, so indenting line by line is safe.
             text = "\n".join(f"    {line}" for line in encoded.split("\n"))
             self._items[entry.id] = text
+            if len(self._items) > ITEM_CACHE_SIZE:
+                self._items.popitem(last=False)
         return text
 
 

@@ -8,6 +8,7 @@ number of feeds they appear in.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 
@@ -33,6 +34,10 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+
+# Items kept for reuse: enough for the newest entries, which most feeds share, while
+# memory stays flat however many entries the site has.
+ITEM_CACHE_SIZE = 4096
 
 # A detached item names its namespaces itself; inside the feed, the root declares them.
 _DETACHED_NAMESPACES = (
@@ -103,7 +108,8 @@ class FeedWriter:
 
     def __init__(self, site: Site):
         self.site = site
-        self._items: dict[str, tuple[str, str]] = {}  # entry id: (RSS item, Atom entry)
+        # entry id: (RSS item, Atom entry), for the entries used most recently
+        self._items: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._checked: tuple[set[str], set[str]] = (set(), set())
 
     def rss(self, feed: FeedSpec) -> Rendered:
@@ -115,11 +121,6 @@ class FeedWriter:
         """The feed as Atom 1.0."""
         head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True).decode("utf-8")
         return self._assemble(head, "</feed>", "  ", feed.entries, 1)
-
-    def forget(self, entries: tuple[Entry, ...]) -> None:
-        """Drop the items of entries no feed still to be written holds (bounds memory)."""
-        for entry in entries:
-            self._items.pop(entry.id, None)
 
     def _assemble(
         self, head: str, closing: str, indent: str, entries: tuple[Entry, ...], kind: int
@@ -135,7 +136,9 @@ class FeedWriter:
 
     def _fragments(self, entry: Entry) -> tuple[str, str]:
         fragments = self._items.get(entry.id)
-        if fragments is None:
+        if fragments is not None:
+            self._items.move_to_end(entry.id)
+        else:
             feed_entry = self._feed_entry(entry)
             item = feed_entry.rss_entry()
             etree.indent(item, space="  ", level=2)
@@ -146,6 +149,8 @@ class FeedWriter:
             etree.indent(atom_entry, space="  ", level=1)
             fragments = rss, etree.tostring(atom_entry, encoding="unicode")
             self._items[entry.id] = fragments
+            if len(self._items) > ITEM_CACHE_SIZE:
+                self._items.popitem(last=False)
         return fragments
 
     def _feed_entry(self, entry: Entry) -> FeedEntry:
