@@ -178,12 +178,15 @@ class BuildCache:
         try:
             with open(path, "rb") as handle:
                 magic, state_format, version, state = pickle.load(handle)
-            if (magic, state_format) != (_MAGIC, STATE_FORMAT) or not isinstance(state, CacheState):
+            if magic != _MAGIC:
                 raise ValueError("not a feedtool cache")
+            if state_format == STATE_FORMAT and not isinstance(state, CacheState):
+                raise ValueError("not a feedtool cache state")
         except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
             self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
             return CacheState(settings_key=self.key)
-        if version != __version__ or state.settings_key != self.key:
+        # An older layout is checked first: its state may lack the attributes read after.
+        if (state_format, version) != (STATE_FORMAT, __version__) or state.settings_key != self.key:
             # Expected after an upgrade or a settings change: not worth a warning.
             return CacheState(settings_key=self.key)
         return state
