@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from feedtool.cache import BuildCache, CacheState, cache_folder, settings_key
+from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
@@ -154,7 +154,7 @@ def _build(
     if unchanged and output_intact(settings.output, previous.manifest_digest):
         clean_stale_staging(settings.output)
         entries, feeds, pages = previous.summary
-        result = PublishResult(unchanged=len(previous.outputs))
+        result = PublishResult(unchanged=previous.output_count)
         return BuildReport(
             entries, result, list(previous.warnings), feeds, pages, nothing_changed=True
         )
@@ -162,7 +162,8 @@ def _build(
     report = BuildReport(entries=len(site.entries), result=PublishResult(), warnings=warnings)
     outputs = SiteRenderer(site, cache.key).outputs()
     checks: dict[str, bytes] = {}
-    files = _counted(_rendered(outputs, settings.output, previous.outputs, cache, checks), report)
+    previous_keys = cache.previous_outputs()
+    files = _counted(_rendered(outputs, settings.output, previous_keys, cache, checks), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
         if bar is not None:
@@ -172,10 +173,8 @@ def _build(
             return report
         report.result = publish(settings.output, files, check=FeedChecker(settings.output, checks))
     if cache.persistent:
-        state = CacheState(
+        head = CacheHead(
             settings_key=cache.key,
-            files=read.files,
-            outputs=cache.published_keys,
             fingerprint=input_fingerprint(cache.key, scanned[0], settings, read.needs_git)
             if not read.errors
             else "",
@@ -184,7 +183,7 @@ def _build(
             summary=(report.entries, report.feeds, report.pages),
             warnings=tuple(report.warnings),
         )
-        cache.save(state)
+        cache.save(head, read.files)
     return report
 
 

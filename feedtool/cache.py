@@ -22,7 +22,7 @@ import sqlite3
 import tempfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,10 +32,12 @@ from feedtool.entry import Entry
 from feedtool.errors import Diagnostic
 
 CACHE_DIR = ".feedtool-cache"
-STATE_NAME = "state.pickle"
+HEAD_NAME = "head.pickle"
+FILES_NAME = "files.marshal"
+OUTPUTS_NAME = "outputs.marshal"
 BODIES_NAME = "bodies.sqlite"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 _MAGIC = "feedtool-cache"
 
 
@@ -76,21 +78,58 @@ class CachedFile:
     file_updated: datetime | None
 
 
-@dataclass
-class CacheState:
-    """Everything the cache remembers between builds."""
+@dataclass(frozen=True)
+class CacheHead:
+    """The small part of the cache, read first: enough to see that nothing changed.
+
+    ``token`` ties it to the files and outputs tables written with it.
+    """
 
     settings_key: str
-    files: dict[str, CachedFile] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
+    token: str = ""
     fingerprint: str = ""
     needs_git: bool = False
     # The output folder's manifest as published, to see that nobody changed it since.
     manifest_digest: str = ""
-    # Entries, feeds and pages of the last build, and its warnings, for a build that finds
-    # nothing changed and so reads nothing.
+    # Entries, feeds and pages of the last build, its output count and its warnings, for
+    # a build that finds nothing changed and so reads nothing else.
     summary: tuple[int, int, int] = (0, 0, 0)
+    output_count: int = 0
     warnings: tuple[Diagnostic, ...] = ()
+
+
+_ENTRY_FIELDS = tuple(item.name for item in fields(Entry))
+_DATE_FIELDS = frozenset({"published", "updated"})
+
+
+def _entry_to_plain(entry: Entry) -> tuple:
+    """An entry as plain data marshal can write (dates as ISO text): fast to save and load."""
+    values = []
+    for name in _ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if name in _DATE_FIELDS:
+            value = value.isoformat() if value else None
+        elif name == "warnings":
+            value = tuple((w.level, w.message, w.path, w.line) for w in value)
+        values.append(value)
+    return tuple(values)
+
+
+def _entry_from_plain(values: tuple) -> Entry:
+    fields_by_name = dict(zip(_ENTRY_FIELDS, values, strict=True))
+    for name in _DATE_FIELDS:
+        if fields_by_name[name]:
+            fields_by_name[name] = datetime.fromisoformat(fields_by_name[name])
+    fields_by_name["warnings"] = tuple(Diagnostic(*w) for w in fields_by_name["warnings"])
+    return Entry(**fields_by_name)
+
+
+def _date_text(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _text_date(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class BodyStore:
@@ -142,22 +181,28 @@ class BodyStore:
 
 
 class BuildCache:
-    """The cache of one build: the previous state in, the new state out."""
+    """The cache of one build: the previous state in, the new state out.
+
+    Three files: a small head (read by every build), the article files table and the
+    outputs table (read only by a build that has something to do), tied by a token.
+    """
 
     def __init__(self, folder: Path | None, key: str):
         """``folder`` None means ``--no-cache``: a throwaway body store, nothing read or kept."""
         self.folder = folder
         self.key = key
         self.warnings: list[Diagnostic] = []
-        self.previous = CacheState(settings_key=key)
+        self.previous = CacheHead(settings_key=key)
         # The key of every output of this build, as the renderer yields them.
         self.published_keys: dict[str, str] = {}
+        self._files: dict[str, CachedFile] | None = None
+        self._outputs: dict[str, str] | None = None
         self._temporary: tempfile.TemporaryDirectory | None = None
         if folder is None:
             self._temporary = tempfile.TemporaryDirectory(prefix="feedtool-bodies-")
             self.bodies = BodyStore(Path(self._temporary.name) / BODIES_NAME)
             return
-        self.previous = self._load()
+        self.previous = self._load_head()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.bodies = BodyStore(folder / BODIES_NAME)
@@ -170,41 +215,94 @@ class BuildCache:
     def persistent(self) -> bool:
         return self.folder is not None
 
-    def _load(self) -> CacheState:
+    def previous_files(self) -> dict[str, CachedFile]:
+        """What the last build saw of each article file (read on first use)."""
+        if self._files is None:
+            table = self._load_table(FILES_NAME)
+            self._files = {
+                relative: CachedFile(
+                    size, mtime_ns, _entry_from_plain(entry), _text_date(pub), _text_date(upd)
+                )
+                for relative, (size, mtime_ns, entry, pub, upd) in table.items()
+            }
+        return self._files
+
+    def previous_outputs(self) -> dict[str, str]:
+        """The key of each output of the last build (read on first use)."""
+        if self._outputs is None:
+            self._outputs = self._load_table(OUTPUTS_NAME)
+        return self._outputs
+
+    def _load_head(self) -> CacheHead:
         assert self.folder is not None
-        path = self.folder / STATE_NAME
+        path = self.folder / HEAD_NAME
         if not path.exists():
-            return CacheState(settings_key=self.key)
+            return CacheHead(settings_key=self.key)
         try:
             with open(path, "rb") as handle:
-                magic, state_format, version, state = pickle.load(handle)
+                magic, state_format, version, head = pickle.load(handle)
             if magic != _MAGIC:
                 raise ValueError("not a feedtool cache")
-            if state_format == STATE_FORMAT and not isinstance(state, CacheState):
-                raise ValueError("not a feedtool cache state")
+            if state_format == STATE_FORMAT and not isinstance(head, CacheHead):
+                raise ValueError("not a feedtool cache head")
         except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
             self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
-            return CacheState(settings_key=self.key)
-        # An older layout is checked first: its state may lack the attributes read after.
-        if (state_format, version) != (STATE_FORMAT, __version__) or state.settings_key != self.key:
+            return CacheHead(settings_key=self.key)
+        # An older layout is checked first: its head may lack the attributes read after.
+        if (state_format, version) != (STATE_FORMAT, __version__) or head.settings_key != self.key:
             # Expected after an upgrade or a settings change: not worth a warning.
-            return CacheState(settings_key=self.key)
-        return state
+            return CacheHead(settings_key=self.key)
+        return head
+
+    def _load_table(self, name: str) -> dict:
+        if self.folder is None or not self.previous.token:
+            return {}
+        try:
+            token, table = marshal.loads((self.folder / name).read_bytes())
+            if token != self.previous.token or not isinstance(table, dict):
+                raise ValueError("written by another build than the head")
+            return table
+        except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
+            self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
+            return {}
 
     def _discard(self, reason: str) -> None:
         assert self.folder is not None
         self.warnings.append(Diagnostic("warning", reason, str(self.folder)))
-        (self.folder / STATE_NAME).unlink(missing_ok=True)
+        self.previous = CacheHead(settings_key=self.key)
+        self._files, self._outputs = {}, {}
+        (self.folder / HEAD_NAME).unlink(missing_ok=True)
 
-    def save(self, state: CacheState) -> None:
-        """Write the new state atomically (a killed build leaves the old one or none)."""
+    def save(self, head: CacheHead, files: dict[str, CachedFile]) -> None:
+        """Write the new state: the tables, then the head that names them.
+
+        Each file is replaced atomically; a build killed between them leaves a head whose
+        token does not match, which the next build treats as no cache.
+        """
         if self.folder is None:
             return
-        self.bodies.keep_only(cached.entry.digest for cached in state.files.values())
-        staged = self.folder / f"{STATE_NAME}.{os.getpid()}.tmp"
-        with open(staged, "wb") as handle:
-            pickle.dump((_MAGIC, STATE_FORMAT, __version__, state), handle, protocol=5)
-        os.replace(staged, self.folder / STATE_NAME)
+        self.bodies.keep_only(cached.entry.digest for cached in files.values())
+        token = os.urandom(16).hex()
+        plain_files = {
+            relative: (
+                cached.size,
+                cached.mtime_ns,
+                _entry_to_plain(cached.entry),
+                _date_text(cached.file_published),
+                _date_text(cached.file_updated),
+            )
+            for relative, cached in files.items()
+        }
+        self._write(FILES_NAME, marshal.dumps((token, plain_files)))
+        self._write(OUTPUTS_NAME, marshal.dumps((token, self.published_keys)))
+        head = replace(head, token=token, output_count=len(self.published_keys))
+        self._write(HEAD_NAME, pickle.dumps((_MAGIC, STATE_FORMAT, __version__, head)))
+
+    def _write(self, name: str, data: bytes) -> None:
+        assert self.folder is not None
+        staged = self.folder / f"{name}.{os.getpid()}.tmp"
+        staged.write_bytes(data)
+        os.replace(staged, self.folder / name)
 
     def close(self) -> None:
         self.bodies.close()

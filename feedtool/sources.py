@@ -146,7 +146,7 @@ def read_entries(
     files, scan_warnings = scanned or scan_entries(settings.entries)
     warnings = list(scan_warnings)
     # Taken out of the previous state as they are used, so old and new never pile up.
-    previous = cache.previous.files if cache else {}
+    previous = cache.previous_files() if cache else {}
     errors: list[EntryError] = []
     kept: dict[str, CachedFile] = {}
     to_parse: list[tuple[ScannedFile, CachedFile | None]] = []

@@ -11,7 +11,7 @@ import pytest
 import feedtool.render
 import feedtool.sources
 from feedtool.build import build
-from feedtool.cache import CACHE_DIR, STATE_NAME
+from feedtool.cache import CACHE_DIR, FILES_NAME, HEAD_NAME
 from tests.conftest import SiteFolder, article
 
 WORDS = [
@@ -135,13 +135,14 @@ def test_a_file_deleted_from_the_output_by_hand_is_written_again(three_entry_sit
     assert (site.output / "rss.xml").exists()
 
 
+@pytest.mark.parametrize("damaged", [HEAD_NAME, FILES_NAME])
 @pytest.mark.parametrize("damage", [b"not a pickle", b"\x80\x05K\x01."])
 def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(
-    three_entry_site: SiteFolder, tmp_path: Path, damage: bytes
+    three_entry_site: SiteFolder, tmp_path: Path, damage: bytes, damaged: str
 ):
     site = three_entry_site
     build(site.settings())
-    (site.root / CACHE_DIR / STATE_NAME).write_bytes(damage)
+    (site.root / CACHE_DIR / damaged).write_bytes(damage)
     site.add("002_beta.txt", article(title="Beta again", date="2026-02-01 09:00"))
     report = build(site.settings())
     assert any("cache damaged or foreign" in w.message for w in report.warnings)
@@ -151,7 +152,7 @@ def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(
 def test_no_cache_builds_cold_and_leaves_the_cache_untouched(three_entry_site: SiteFolder):
     site = three_entry_site
     build(site.settings())
-    state = site.root / CACHE_DIR / STATE_NAME
+    state = site.root / CACHE_DIR / HEAD_NAME
     before = state.read_bytes(), state.stat().st_mtime_ns
     parses = [0]
     site.add("004.txt", article(title="Fourth"))
