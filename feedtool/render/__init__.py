@@ -24,6 +24,7 @@ from feedtool.render.feeds import (
     site_feed,
 )
 from feedtool.render.html import (
+    CATEGORIES_INDEX,
     STYLESHEET,
     category_listing,
     index_listing,
@@ -113,13 +114,13 @@ class SiteRenderer:
             yield Output(
                 site.page_path(entry),
                 self._key("entry", entries=(entry,)),
-                lambda entry=entry: render_entry_page(site, entry, main_feed)[1],
+                lambda entry=entry: render_entry_page(site, entry, main_feed),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
         yield Output(
-            "categories/index.html",
+            CATEGORIES_INDEX,
             self._key("categories", categories),
-            lambda: render_categories_index(site, main_feed)[1],
+            lambda: render_categories_index(site, main_feed),
         )
         for category in site.categories:
             feed = category_feed(site, category)

@@ -138,7 +138,7 @@ def _entry_summary(site: Site, entry: Entry, root: str) -> str:
 </li>"""
 
 
-def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> tuple[str, bytes]:
+def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> bytes:
     """The entry's own page: title, date, author, points, paragraphs, categories."""
     path = site.page_path(entry)
     root = _root(path)
@@ -162,13 +162,15 @@ def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> tuple[str, by
 {source}
 {_tags(entry, root)}
 </article>"""
-    return path, _page(site, entry.title, body, root, feed, root)
+    return _page(site, entry.title, body, root, feed, root)
 
 
-def render_categories_index(site: Site, feed: FeedSpec) -> tuple[str, bytes]:
+CATEGORIES_INDEX = "categories/index.html"
+
+
+def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
     """``categories/index.html``: every category with its number of entries."""
-    path = "categories/index.html"
-    root = _root(path)
+    root = _root(CATEGORIES_INDEX)
     items = "\n".join(
         f'<li><a href="{quote(category.slug)}/index.html">{escape(category.name)}</a> '
         f"({len(category.entries)})</li>"
@@ -178,7 +180,7 @@ def render_categories_index(site: Site, feed: FeedSpec) -> tuple[str, bytes]:
 <ul>
 {items or "<li>No categories yet.</li>"}
 </ul>"""
-    return path, _page(site, f"{site.settings.title}: categories", body, root, feed, root)
+    return _page(site, f"{site.settings.title}: categories", body, root, feed, root)
 
 
 def _tags(entry: Entry, root: str) -> str:
@@ -212,10 +214,9 @@ def _page(site: Site, title: str, body: str, root: str, feed: FeedSpec, feed_roo
     ``root`` leads from the page to the output folder, ``feed_root`` to the feed's folder.
     """
     settings = site.settings
-    feed_base = feed_root
     alternates = "\n".join(
         f'<link rel="alternate" type="{media_type}" title="{escape(feed.title)} ({label})" '
-        f'href="{feed_base}{name}">'
+        f'href="{feed_root}{name}">'
         for name, media_type, label in (
             (RSS_NAME, RSS_TYPE, "RSS"),
             (ATOM_NAME, ATOM_TYPE, "Atom"),
@@ -236,9 +237,9 @@ def _page(site: Site, title: str, body: str, root: str, feed: FeedSpec, feed_roo
 <header>
 <a href="{root}index.html">{escape(settings.title)}</a>
 <a href="{root}categories/index.html">Categories</a>
-<a href="{feed_base}{RSS_NAME}">RSS</a>
-<a href="{feed_base}{ATOM_NAME}">Atom</a>
-<a href="{feed_base}{JSON_NAME}">JSON Feed</a>
+<a href="{feed_root}{RSS_NAME}">RSS</a>
+<a href="{feed_root}{ATOM_NAME}">Atom</a>
+<a href="{feed_root}{JSON_NAME}">JSON Feed</a>
 </header>
 <main>
 {body}
