@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
@@ -19,12 +19,10 @@ from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import (
     PublishResult,
     clean_stale_staging,
-    manifest_digest,
-    output_intact,
+    output_state,
     plan,
     publish,
 )
-from feedtool.render import Output, SiteRenderer, is_feed_path, planned_output_count
 from feedtool.site import BodyLookup, Site, collect_site, future_date_warnings
 from feedtool.sources import (
     ReadResult,
@@ -34,7 +32,9 @@ from feedtool.sources import (
     read_entry,
     scan_entries,
 )
-from feedtool.validate import validate_document
+
+if TYPE_CHECKING:
+    from feedtool.render import Output
 
 # Below this many entries a build is over before a progress bar could help.
 PROGRESS_MIN_ENTRIES = 300
@@ -151,13 +151,21 @@ def _build(
     previous = cache.previous
     fingerprint = input_fingerprint(cache.key, scanned[0], settings, previous.needs_git)
     unchanged = cache.persistent and fingerprint == previous.fingerprint
-    if unchanged and output_intact(settings.output, previous.manifest_digest):
+    if (
+        unchanged
+        and previous.output_state
+        and previous.output_state == output_state(settings.output)
+    ):
         clean_stale_staging(settings.output)
         entries, feeds, pages = previous.summary
         result = PublishResult(unchanged=previous.output_count)
         return BuildReport(
             entries, result, list(previous.warnings), feeds, pages, nothing_changed=True
         )
+    # Imported here, not at the top: a build that finds nothing changed (above) never
+    # needs the renderers or the validator, and starts faster without them.
+    from feedtool.render import SiteRenderer, planned_output_count
+
     site, warnings, read = load_site(settings, skip_invalid, cache=cache, scanned=scanned)
     report = BuildReport(entries=len(site.entries), result=PublishResult(), warnings=warnings)
     outputs = SiteRenderer(site, cache.key).outputs()
@@ -179,7 +187,7 @@ def _build(
             if not read.errors
             else "",
             needs_git=read.needs_git,
-            manifest_digest=manifest_digest(settings.output),
+            output_state=output_state(settings.output),
             summary=(report.entries, report.feeds, report.pages),
             warnings=tuple(report.warnings),
         )
@@ -204,6 +212,9 @@ def _rendered(
             yield item.path, None
             continue
         data, check = item.bytes_and_check()
+        # Only the file being published now: a check document left unclaimed (its file
+        # was unchanged) must not pile up with the others.
+        checks.clear()
         if check is not None:
             checks[item.path] = check
         yield item.path, data
@@ -232,6 +243,8 @@ class FeedChecker:
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, relative: str, data: bytes) -> None:
+        from feedtool.render import is_feed_path  # see _build on late imports
+
         if not is_feed_path(relative):
             return
         document, path = self.checks.pop(relative, data), str(self.output / relative)
@@ -264,12 +277,16 @@ def _cores() -> int:
 
 def validation_errors(document: bytes, path: str) -> list[str]:
     """The errors ``feedtool validate`` finds in a document, as printable lines."""
+    from feedtool.validate import validate_document  # see _build on late imports
+
     return [str(finding) for finding in validate_document(document, path).errors]
 
 
 def _counted(
     files: Iterable[tuple[str, bytes | None]], report: BuildReport
 ) -> Iterator[tuple[str, bytes | None]]:
+    from feedtool.render import is_feed_path  # see _build on late imports
+
     for relative, data in files:
         if is_feed_path(relative):
             report.feeds += 1

@@ -89,8 +89,8 @@ class CacheHead:
     token: str = ""
     fingerprint: str = ""
     needs_git: bool = False
-    # The output folder's manifest as published, to see that nobody changed it since.
-    manifest_digest: str = ""
+    # The output folder as published (see publish.output_state), to see nobody changed it.
+    output_state: str = ""
     # Entries, feeds and pages of the last build, its output count and its warnings, for
     # a build that finds nothing changed and so reads nothing else.
     summary: tuple[int, int, int] = (0, 0, 0)

@@ -22,7 +22,6 @@ from feedtool.publish import BuildRejected
 from feedtool.serve import make_server
 from feedtool.serve import watch as feedtool_watch
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
-from feedtool.validate import exit_status, render_json, render_text, validate_targets
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -329,6 +328,9 @@ def validate_command(targets: tuple[str, ...], output_format: str, strict: bool)
       feedtool validate public/
       feedtool validate https://example.org/feed.xml --format json
     """
+    # Imported here: the validator's schemas load slowly, and only this command needs them.
+    from feedtool.validate import exit_status, render_json, render_text, validate_targets
+
     reports = validate_targets(targets)
     if output_format == "json":
         click.echo(render_json(reports))

@@ -254,23 +254,28 @@ def _read_manifest(output: Path) -> set[str]:
     return {line for line in text.split("\n") if line}
 
 
-def manifest_digest(output: Path) -> str:
-    """A hash of the output folder's manifest ("" when there is none)."""
+def output_state(output: Path) -> str:
+    """A hash of the output folder as feedtool left it ("" when it has no manifest).
+
+    It covers the manifest and the modification time of every folder holding a published
+    file: deleting, adding or renaming a file changes its folder's time, so a file removed
+    by hand makes the next build render it again, at the cost of one stat per folder.
+    """
     try:
-        return hashlib.sha256((output / MANIFEST_NAME).read_bytes()).hexdigest()
+        manifest = (output / MANIFEST_NAME).read_bytes()
     except OSError:
         return ""
-
-
-def output_intact(output: Path, digest: str) -> bool:
-    """Whether the output folder still holds what feedtool last published there.
-
-    The manifest is unchanged and every file it lists exists; a file deleted by hand
-    makes the next build render it again.
-    """
-    if not digest or manifest_digest(output) != digest:
-        return False
-    return all((output / relative).is_file() for relative in _read_manifest(output))
+    digest = hashlib.sha256(manifest)
+    folders = {""} | {
+        relative.rpartition("/")[0] for relative in manifest.decode("utf-8").split("\n")
+    }
+    for folder in sorted(folders):
+        try:
+            mtime = os.stat(output / folder).st_mtime_ns
+        except OSError:
+            mtime = -1
+        digest.update(f"{folder}\0{mtime}\n".encode())
+    return digest.hexdigest()
 
 
 def _manifest_bytes(expected: set[str]) -> bytes:

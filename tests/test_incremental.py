@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,13 @@ def test_a_touched_but_unchanged_file_is_not_parsed_again(
     report = build(site.settings())
     assert parses == [0] and not report.nothing_changed
     assert report.result.written == []  # its dates come from its Date: line
+
+
+def test_a_deleted_output_folder_is_built_again(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    before = snapshot(site.output)
+    shutil.rmtree(site.output)
+    report = build(site.settings())
+    assert not report.nothing_changed
+    assert snapshot(site.output) == before
