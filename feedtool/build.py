@@ -151,11 +151,9 @@ def _build(
     previous = cache.previous
     fingerprint = input_fingerprint(cache.key, scanned[0], settings, previous.needs_git)
     unchanged = cache.persistent and fingerprint == previous.fingerprint
-    if (
-        unchanged
-        and previous.output_state
-        and previous.output_state == output_state(settings.output)
-    ):
+    published_state = output_state(settings.output)
+    published_as_left = bool(published_state) and published_state == previous.output_state
+    if unchanged and published_as_left:
         clean_stale_staging(settings.output)
         entries, feeds, pages = previous.summary
         result = PublishResult(unchanged=previous.output_count)
@@ -171,7 +169,14 @@ def _build(
     outputs = SiteRenderer(site, cache.key).outputs()
     checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()
-    files = _counted(_rendered(outputs, settings.output, previous_keys, cache, checks), report)
+    if not published_as_left:
+        # The output folder changed since the last build: skip only files still there.
+        previous_keys = {
+            path: key
+            for path, key in previous_keys.items()
+            if os.path.isfile(os.path.join(settings.output, path))
+        }
+    files = _counted(_rendered(outputs, previous_keys, cache, checks), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
         if bar is not None:
@@ -181,11 +186,12 @@ def _build(
             return report
         report.result = publish(settings.output, files, check=FeedChecker(settings.output, checks))
     if cache.persistent:
+        if read.needs_git != previous.needs_git:
+            fingerprint = input_fingerprint(cache.key, scanned[0], settings, read.needs_git)
         head = CacheHead(
             settings_key=cache.key,
-            fingerprint=input_fingerprint(cache.key, scanned[0], settings, read.needs_git)
-            if not read.errors
-            else "",
+            # After skipped invalid entries, the next build must report them again.
+            fingerprint="" if read.errors else fingerprint,
             needs_git=read.needs_git,
             output_state=output_state(settings.output),
             summary=(report.entries, report.feeds, report.pages),
@@ -197,7 +203,6 @@ def _build(
 
 def _rendered(
     outputs: Iterable[Output],
-    output: Path,
     previous: dict[str, str],
     cache: BuildCache,
     checks: dict[str, bytes],
@@ -208,7 +213,7 @@ def _rendered(
     """
     for item in outputs:
         cache.published_keys[item.path] = item.key
-        if previous.get(item.path) == item.key and (output / item.path).is_file():
+        if previous.get(item.path) == item.key:
             yield item.path, None
             continue
         data, check = item.bytes_and_check()

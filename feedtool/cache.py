@@ -21,8 +21,8 @@ import pickle
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +76,9 @@ class CachedFile:
     entry: Entry
     file_published: datetime | None
     file_updated: datetime | None
+    # The row this was loaded from, written back as it is while nothing above changes
+    # (set to None on any change): saving 100,000 unchanged entries is then no work.
+    saved: tuple | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,19 @@ def _entry_to_plain(entry: Entry) -> tuple:
     return tuple(values)
 
 
+_PUBLISHED, _UPDATED, _WARNINGS = (
+    _ENTRY_FIELDS.index(name) for name in ("published", "updated", "warnings")
+)
+
+
 def _entry_from_plain(values: tuple) -> Entry:
-    fields_by_name = dict(zip(_ENTRY_FIELDS, values, strict=True))
-    for name in _DATE_FIELDS:
-        if fields_by_name[name]:
-            fields_by_name[name] = datetime.fromisoformat(fields_by_name[name])
-    fields_by_name["warnings"] = tuple(Diagnostic(*w) for w in fields_by_name["warnings"])
-    return Entry(**fields_by_name)
+    values = list(values)
+    for index in (_PUBLISHED, _UPDATED):
+        if values[index]:
+            values[index] = datetime.fromisoformat(values[index])
+    if values[_WARNINGS]:
+        values[_WARNINGS] = tuple(Diagnostic(*w) for w in values[_WARNINGS])
+    return Entry(*values)
 
 
 def _date_text(value: datetime | None) -> str | None:
@@ -166,9 +175,12 @@ class BodyStore:
         self.flush()
         return self._db.execute("SELECT 1 FROM bodies WHERE key = ?", (key,)).fetchone() is not None
 
-    def keep_only(self, keys: Iterable[str]) -> None:
-        """Forget the bodies of entries that are gone."""
+    def keep_only(self, keys: Collection[str]) -> None:
+        """Forget the bodies of entries that are gone, once they are a tenth of the store."""
         self.flush()
+        (stored,) = self._db.execute("SELECT COUNT(*) FROM bodies").fetchone()
+        if stored <= len(keys) * 1.1:
+            return
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
         self._db.execute("DELETE FROM live")
         self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in keys))
@@ -221,9 +233,14 @@ class BuildCache:
             table = self._load_table(FILES_NAME)
             self._files = {
                 relative: CachedFile(
-                    size, mtime_ns, _entry_from_plain(entry), _text_date(pub), _text_date(upd)
+                    row[0],
+                    row[1],
+                    _entry_from_plain(row[2]),
+                    _text_date(row[3]),
+                    _text_date(row[4]),
+                    saved=row,
                 )
-                for relative, (size, mtime_ns, entry, pub, upd) in table.items()
+                for relative, row in table.items()
             }
         return self._files
 
@@ -281,10 +298,11 @@ class BuildCache:
         """
         if self.folder is None:
             return
-        self.bodies.keep_only(cached.entry.digest for cached in files.values())
+        self.bodies.keep_only({cached.entry.digest for cached in files.values()})
         token = os.urandom(16).hex()
         plain_files = {
-            relative: (
+            relative: cached.saved
+            or (
                 cached.size,
                 cached.mtime_ns,
                 _entry_to_plain(cached.entry),

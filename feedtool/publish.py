@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 from feedtool.errors import PublishError
@@ -227,8 +227,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 def _check_relative(relative: str) -> None:
     # Renderers make these paths from entry ids and slugs; never let one escape the folder.
-    parts = PurePosixPath(relative).parts
-    if not parts or relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+    if any(part in ("", ".", "..") for part in relative.split("/")) or "\0" in relative:
         raise PublishError(f"refusing to write outside the output folder: {relative!r}")
 
 

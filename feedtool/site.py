@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -95,16 +95,15 @@ def collect_site(
     bodies: BodyLookup | None = None,
 ) -> Site:
     """Order the entries newest first (ties: id descending) and group them into categories."""
-    ordered = tuple(sorted(entries, key=_sort_key))
+    # Newest first; entries published at the same instant by id, descending (ids are unique).
+    ordered = tuple(sorted(entries, key=_sort_key, reverse=True))
     ordered = tuple(_with_site_author(entry, settings) for entry in ordered)
     return Site(settings=settings, entries=ordered, categories=_categories(ordered), bodies=bodies)
 
 
-def _sort_key(entry: Entry) -> tuple:
-    # Negated timestamps sort newest first; ids are compared by code points, reversed.
+def _sort_key(entry: Entry) -> tuple[float, str]:
     assert entry.published is not None
-    # The trailing 1 sorts a longer id before its own prefix ("ab1" before "ab").
-    return (-entry.published.timestamp(), [-ord(char) for char in entry.id] + [1])
+    return entry.published.timestamp(), entry.id
 
 
 def _with_site_author(entry: Entry, settings: Settings) -> Entry:
@@ -114,20 +113,19 @@ def _with_site_author(entry: Entry, settings: Settings) -> Entry:
 
 
 def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:
-    spellings: dict[str, Counter[str]] = {}
-    members: dict[str, list[Entry]] = {}
+    spellings: Counter[str] = Counter()
+    members: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        slugs_seen = set()
-        for keyword in entry.categories:
-            slug = slugify(keyword)
-            spellings.setdefault(slug, Counter())[keyword] += 1
-            if slug not in slugs_seen:
-                slugs_seen.add(slug)
-                members.setdefault(slug, []).append(entry)
+        spellings.update(entry.categories)
+        for slug in dict.fromkeys(slugify(keyword) for keyword in entry.categories):
+            members[slug].append(entry)
+    by_slug: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for keyword, count in spellings.items():
+        by_slug[slugify(keyword)].append((keyword, count))
     categories = []
     for slug in sorted(members):
         # Most common spelling names the category; ties go to the first in code-point order.
-        name = min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0]
+        name = min(by_slug[slug], key=lambda item: (-item[1], item[0]))[0]
         categories.append(Category(name=name, slug=slug, entries=tuple(members[slug])))
     return tuple(categories)
 

@@ -150,7 +150,7 @@ def read_entries(
         if outcome is None:  # touched, not changed: the content hash is the same
             assert cached is not None
             kept[scanned_file.relative] = replace(
-                cached, size=scanned_file.size, mtime_ns=scanned_file.mtime_ns
+                cached, size=scanned_file.size, mtime_ns=scanned_file.mtime_ns, saved=None
             )
             continue
         entry, body = outcome
@@ -181,7 +181,9 @@ def read_entries(
         if dates != (cached.entry.published, cached.entry.updated):
             published, updated = dates
             cached = replace(
-                cached, entry=replace(cached.entry, published=published, updated=updated)
+                cached,
+                entry=replace(cached.entry, published=published, updated=updated),
+                saved=None,
             )
             kept[scanned_file.relative] = cached
         entries.append(cached.entry)

@@ -78,13 +78,15 @@ class SiteRenderer:
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
         digest = hashlib.sha256(f"{self.settings_key}\0{kind}\0{parts!r}".encode())
-        versions = self._versions
         for entry in entries:
-            version = versions.get(entry.id)
-            if version is None:
-                version = versions[entry.id] = entry_version(entry).encode()
-            digest.update(version)
+            digest.update(self._version(entry))
         return digest.hexdigest()
+
+    def _version(self, entry: Entry) -> bytes:
+        version = self._versions.get(entry.id)
+        if version is None:
+            version = self._versions[entry.id] = entry_version(entry).encode()
+        return version
 
     def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
         """One feed in each of its formats."""
@@ -113,7 +115,8 @@ class SiteRenderer:
         for entry in site.entries:
             yield Output(
                 site.page_path(entry),
-                self._key("entry", entries=(entry,)),
+                # Not hashed: one entry's version is short, and there are many pages.
+                f"{self.settings_key}:entry:{self._version(entry).decode()}",
                 lambda entry=entry: render_entry_page(site, entry, main_feed),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
