@@ -8,7 +8,7 @@ from typing import Any
 from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.errors import SourceError
-from feedtool.sources import date_entry, file_time, git_file_dates, read_entry
+from feedtool.sources import date_entry, git_file_dates, read_entry
 
 
 def show_entry(path: Path, settings: Settings) -> Entry:
@@ -17,7 +17,7 @@ def show_entry(path: Path, settings: Settings) -> Entry:
         raise SourceError("no such file", str(path))
     entry = read_entry(path, settings)
     git = git_file_dates(path.parent).get(path.name)
-    return date_entry(entry, git, file_time(path))
+    return date_entry(entry, git, path.stat().st_mtime_ns)
 
 
 def entry_as_dict(entry: Entry) -> dict[str, Any]:

@@ -171,12 +171,11 @@ def read_entries(
         if cached is None:
             continue
         warnings.extend(cached.entry.warnings)
-        mtime = datetime.fromtimestamp(scanned_file.mtime_ns / 1e9, tz=UTC).replace(microsecond=0)
         dates = entry_dates(
             cached.file_published,
             cached.file_updated,
             git_dates.get(scanned_file.relative),
-            mtime,
+            scanned_file.mtime_ns,
         )
         if dates != (cached.entry.published, cached.entry.updated):
             published, updated = dates
@@ -298,9 +297,9 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     return replace(entry, warnings=decode_warnings + entry.warnings, digest=digest)
 
 
-def date_entry(entry: Entry, git: GitDates | None, mtime: datetime) -> Entry:
+def date_entry(entry: Entry, git: GitDates | None, mtime_ns: int) -> Entry:
     """The entry with the dates its file does not state filled in (see ``entry_dates``)."""
-    published, updated = entry_dates(entry.published, entry.updated, git, mtime)
+    published, updated = entry_dates(entry.published, entry.updated, git, mtime_ns)
     return replace(entry, published=published, updated=updated)
 
 
@@ -308,22 +307,27 @@ def entry_dates(
     file_published: datetime | None,
     file_updated: datetime | None,
     git: GitDates | None,
-    mtime: datetime,
+    mtime_ns: int,
 ) -> tuple[datetime, datetime]:
     """Published and updated dates, as the format says.
 
     Published: the file's date, else git's first commit, else the file time. Updated: the
     file's ``Updated:``, else its ``Date:``, else git's last commit, else the file time.
     """
-    published = file_published or (git.added if git else mtime)
-    updated = file_updated or file_published or (git.changed if git else mtime)
+    if file_published is not None:  # the usual case, and nothing to look up
+        published = file_published
+        updated = file_updated or file_published
+    else:
+        fallback = _file_time(mtime_ns)
+        published = git.added if git else fallback
+        updated = file_updated or (git.changed if git else fallback)
     # An update cannot come before the first publication; readers sort by either.
     return published, max(updated, published)
 
 
-def file_time(path: Path) -> datetime:
+def _file_time(mtime_ns: int) -> datetime:
     # UTC, never the machine's zone, so the output does not depend on where it is built.
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+    return datetime.fromtimestamp(mtime_ns // 1_000_000_000, tz=UTC)
 
 
 def git_file_dates(folder: Path) -> dict[str, GitDates]:

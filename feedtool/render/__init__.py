@@ -74,19 +74,14 @@ class SiteRenderer:
         self.settings_key = settings_key
         self.feeds = FeedWriter(site)
         self.json = JsonFeedWriter(site)
-        self._versions: dict[str, bytes] = {}
+        # Each entry's version, worked out once: listings and feeds hash them many times.
+        self._versions = {entry.id: entry_version(entry).encode() for entry in site.entries}
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
         digest = hashlib.sha256(f"{self.settings_key}\0{kind}\0{parts!r}".encode())
-        for entry in entries:
-            digest.update(self._version(entry))
+        versions = self._versions
+        digest.update(b"\0".join([versions[entry.id] for entry in entries]))
         return digest.hexdigest()
-
-    def _version(self, entry: Entry) -> bytes:
-        version = self._versions.get(entry.id)
-        if version is None:
-            version = self._versions[entry.id] = entry_version(entry).encode()
-        return version
 
     def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
         """One feed in each of its formats."""
@@ -116,7 +111,7 @@ class SiteRenderer:
             yield Output(
                 site.page_path(entry),
                 # Not hashed: one entry's version is short, and there are many pages.
-                f"{self.settings_key}:entry:{self._version(entry).decode()}",
+                f"{self.settings_key}:entry:{self._versions[entry.id].decode()}",
                 lambda entry=entry: render_entry_page(site, entry, main_feed),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
