@@ -19,6 +19,7 @@ import marshal
 import os
 import pickle
 import sqlite3
+import sys
 import tempfile
 import zlib
 from collections.abc import Collection
@@ -118,8 +119,8 @@ def _entry_to_plain(entry: Entry) -> tuple:
     return tuple(values)
 
 
-_PUBLISHED, _UPDATED, _WARNINGS = (
-    _ENTRY_FIELDS.index(name) for name in ("published", "updated", "warnings")
+_PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES = (
+    _ENTRY_FIELDS.index(name) for name in ("published", "updated", "warnings", "categories")
 )
 
 
@@ -130,6 +131,8 @@ def _entry_from_plain(values: tuple) -> Entry:
             values[index] = datetime.fromisoformat(values[index])
     if values[_WARNINGS]:
         values[_WARNINGS] = tuple(Diagnostic(*w) for w in values[_WARNINGS])
+    # Shared keyword strings, as the reader makes them (see read_entries).
+    values[_CATEGORIES] = tuple(sys.intern(keyword) for keyword in values[_CATEGORIES])
     return Entry(*values)
 
 

@@ -37,7 +37,7 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 
 # Items kept for reuse: enough for the newest entries, which most feeds share, while
 # memory stays flat however many entries the site has.
-ITEM_CACHE_SIZE = 4096
+ITEM_CACHE_SIZE = 2048
 
 # A detached item names its namespaces itself; inside the feed, the root declares them.
 _DETACHED_NAMESPACES = (
