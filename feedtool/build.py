@@ -9,6 +9,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -254,7 +255,9 @@ class FeedChecker:
             return
         document, path = self.checks.pop(relative, data), str(self.output / relative)
         if self._pool is None and len(self._pending) >= INLINE_CHECKS and _cores() > 1:
-            self._pool = ProcessPoolExecutor(max_workers=1)
+            # Spawned, not forked: a forked worker would share the publish lock's open
+            # file, and hold the lock for as long as it outlived a killed build.
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         if self._pool is None:
             self._pending.append(validation_errors(document, path))
         else:

@@ -76,8 +76,11 @@ def test_every_feed_validates_and_round_trips_titles_points_and_keywords(article
             assert sorted(entry.title for entry in parsed.entries) == sorted(by_title)
             for entry in parsed.entries:
                 data = by_title[entry.title]
-                keywords = [as_feedparser_reads(keyword) for keyword in data["keywords"]]
-                assert [tag.term for tag in entry.tags] == keywords
+                terms = [tag.term for tag in entry.tags]
+                assert len(terms) == len(data["keywords"])
+                # feedparser repairs element text, not attributes (Atom's term="...").
+                for term, keyword in zip(terms, data["keywords"], strict=True):
+                    assert term in (keyword, as_feedparser_reads(keyword))
                 if name == "atom.xml":
                     assert entry.summary == as_feedparser_reads("\n".join(data["points"]))
         by_title = {data["title"]: data for data in articles}  # our own reading: exact
