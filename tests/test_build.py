@@ -11,10 +11,12 @@ from datetime import datetime
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 
 import feedtool.build
 import feedtool.render.rss_atom as rss_atom
 from feedtool.build import EntriesRejected, build
+from feedtool.cli import main
 from feedtool.publish import MANIFEST_NAME, BuildRejected
 from tests.conftest import SITE_URL, SiteFolder, article
 
@@ -265,3 +267,40 @@ def test_an_invalid_feed_is_never_published(
         "rss.xml" in problem and "E-DATE-WEEKDAY" in problem for problem in caught.value.problems
     )
     assert site.snapshot() == before
+
+
+class RecordingBar:
+    """Stands in for click.progressbar: remembers its length and every update."""
+
+    made: list[RecordingBar] = []
+
+    def __init__(self, length: int):
+        self.length = length
+        self.done = 0
+        RecordingBar.made.append(self)
+
+    def __enter__(self) -> RecordingBar:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def update(self, count: int) -> None:
+        self.done += count
+
+
+def test_progress_bar_counts_every_output_of_a_big_build(site: SiteFolder):
+    RecordingBar.made = []
+    for number in range(feedtool.build.PROGRESS_MIN_ENTRIES):
+        site.add(f"{number:04d}.txt", article(title=f"Entry {number}", date="2026-01-01"))
+    build(site.settings(), use_cache=False, progress=RecordingBar)
+    (bar,) = RecordingBar.made
+    assert bar.length == bar.done == len(site.snapshot()) - 1  # all but the manifest
+
+
+def test_small_builds_and_piped_output_show_no_progress_bar(three_entry_site: SiteFolder):
+    RecordingBar.made = []
+    build(three_entry_site.settings(), progress=RecordingBar)
+    assert RecordingBar.made == []
+    result = CliRunner().invoke(main, ["build", "--config", str(three_entry_site.config)])
+    assert "Building" not in result.output
