@@ -67,7 +67,6 @@ _CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:" + "。！？」』）］：" +
 # XML 1.0 forbids C0 controls other than tab, LF and CR, U+FFFE/U+FFFF and lone surrogates.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _UNSAFE_ID = re.compile(r"[/\\\x00-\x1f\x7f]")
-_WHITESPACE_RUN = re.compile(r"\s+")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:\d{2})?\Z"
 )
@@ -443,7 +442,9 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _fold_space(text: str) -> str:
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    # str.split() splits on exactly the characters ``\s`` matches (str.isspace), and is
+    # several times faster than a regex substitution: this runs on every line of every file.
+    return " ".join(text.split())
 
 
 def _stem(path: str) -> str:
