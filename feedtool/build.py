@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +37,7 @@ from feedtool.sources import (
 
 if TYPE_CHECKING:
     from feedtool.render import Output
+    from feedtool.render.pieces import PieceStore
 
 # Below this many entries a build is over before a progress bar could help.
 PROGRESS_MIN_ENTRIES = 300
@@ -72,12 +74,14 @@ def load_site(
     now: datetime | None = None,
     cache: BuildCache | None = None,
     scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None,
+    pieces_folder: Path | None = None,
 ) -> tuple[Site, list[Diagnostic], ReadResult]:
     """Read the entries folder into a ``Site``; raises ``EntriesRejected`` on invalid entries.
 
-    With ``skip_invalid`` the invalid entries become warnings and the rest are kept.
+    With ``skip_invalid`` the invalid entries become warnings and the rest are kept. With
+    a ``pieces_folder``, entries' pieces are rendered there as they are parsed.
     """
-    read = read_entries(settings, cache, scanned)
+    read = read_entries(settings, cache, scanned, pieces_folder)
     warnings = list(read.warnings)
     if read.errors:
         if not skip_invalid:
@@ -161,13 +165,41 @@ def _build(
         return BuildReport(
             entries, result, list(previous.warnings), feeds, pages, nothing_changed=True
         )
-    # Imported here, not at the top: a build that finds nothing changed (above) never
-    # needs the renderers or the validator, and starts faster without them.
+    from feedtool.render.pieces import PieceStore  # see _render_and_publish on late imports
+
+    with tempfile.TemporaryDirectory(prefix="feedtool-pieces-") as folder:
+        site, warnings, read = load_site(
+            settings, skip_invalid, cache=cache, scanned=scanned, pieces_folder=Path(folder)
+        )
+        pieces = PieceStore(site, Path(folder), read.pieces)
+        try:
+            report = BuildReport(len(site.entries), PublishResult(), warnings)
+            _render_and_publish(
+                settings, cache, check_only, progress, site, read, pieces, published_as_left, report
+            )
+            if cache.persistent and not check_only:
+                _save_cache(cache, scanned[0], settings, fingerprint, read, report)
+            return report
+        finally:
+            pieces.close()
+
+
+def _render_and_publish(
+    settings: Settings,
+    cache: BuildCache,
+    check_only: bool,
+    progress: Callable[[int], AbstractContextManager[Any]] | None,
+    site: Site,
+    read: ReadResult,
+    pieces: PieceStore,
+    published_as_left: bool,
+    report: BuildReport,
+) -> None:
+    # Imported here, not at the top: a build that finds nothing changed never needs the
+    # renderers or the validator, and starts faster without them.
     from feedtool.render import SiteRenderer, planned_output_count
 
-    site, warnings, read = load_site(settings, skip_invalid, cache=cache, scanned=scanned)
-    report = BuildReport(entries=len(site.entries), result=PublishResult(), warnings=warnings)
-    outputs = SiteRenderer(site, cache.key).outputs()
+    outputs = SiteRenderer(site, pieces, cache.key).outputs()
     checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()
     if not published_as_left:
@@ -184,22 +216,32 @@ def _build(
             files = _advancing(files, bar)
         if check_only:
             report.result = plan(settings.output, files)
-            return report
-        report.result = publish(settings.output, files, check=FeedChecker(settings.output, checks))
-    if cache.persistent:
-        if read.needs_git != previous.needs_git:
-            fingerprint = input_fingerprint(cache.key, scanned[0], settings, read.needs_git)
-        head = CacheHead(
-            settings_key=cache.key,
-            # After skipped invalid entries, the next build must report them again.
-            fingerprint="" if read.errors else fingerprint,
-            needs_git=read.needs_git,
-            output_state=output_state(settings.output),
-            summary=(report.entries, report.feeds, report.pages),
-            warnings=tuple(report.warnings),
-        )
-        cache.save(head, read.files)
-    return report
+        else:
+            report.result = publish(
+                settings.output, files, check=FeedChecker(settings.output, checks)
+            )
+
+
+def _save_cache(
+    cache: BuildCache,
+    scanned: list[ScannedFile],
+    settings: Settings,
+    fingerprint: str,
+    read: ReadResult,
+    report: BuildReport,
+) -> None:
+    if read.needs_git != cache.previous.needs_git:
+        fingerprint = input_fingerprint(cache.key, scanned, settings, read.needs_git)
+    head = CacheHead(
+        settings_key=cache.key,
+        # After skipped invalid entries, the next build must report them again.
+        fingerprint="" if read.errors else fingerprint,
+        needs_git=read.needs_git,
+        output_state=output_state(settings.output),
+        summary=(report.entries, report.feeds, report.pages),
+        warnings=tuple(report.warnings),
+    )
+    cache.save(head, read.files)
 
 
 def _rendered(

@@ -97,7 +97,7 @@ def collect_site(
     """Order the entries newest first (ties: id descending) and group them into categories."""
     # Newest first; entries published at the same instant by id, descending (ids are unique).
     ordered = tuple(sorted(entries, key=_sort_key, reverse=True))
-    ordered = tuple(_with_site_author(entry, settings) for entry in ordered)
+    ordered = tuple(with_site_author(entry, settings) for entry in ordered)
     return Site(settings=settings, entries=ordered, categories=_categories(ordered), bodies=bodies)
 
 
@@ -106,7 +106,8 @@ def _sort_key(entry: Entry) -> tuple[float, str]:
     return entry.published.timestamp(), entry.id
 
 
-def _with_site_author(entry: Entry, settings: Settings) -> Entry:
+def with_site_author(entry: Entry, settings: Settings) -> Entry:
+    """The entry, with the site's author when it names none."""
     if entry.author or not settings.author:
         return entry
     return replace(entry, author=settings.author)

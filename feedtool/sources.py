@@ -15,12 +15,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from feedtool.cache import BuildCache, CachedFile, compress_body, decompress_body
 from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
+from feedtool.site import with_site_author
+
+if TYPE_CHECKING:
+    from feedtool.render.pieces import Location, PieceRenderer
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class ReadResult:
     warnings: tuple[Diagnostic, ...]
     files: dict[str, CachedFile] = field(default_factory=dict)
     needs_git: bool = False
+    # Where the workers put the rendered pieces of the entries they parsed, by source and id.
+    pieces: dict[tuple[str, str], Location] = field(default_factory=dict)
 
 
 def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -124,12 +130,14 @@ def read_entries(
     settings: Settings,
     cache: BuildCache | None = None,
     scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None,
+    pieces_folder: Path | None = None,
 ) -> ReadResult:
     """Read, parse and date every article under the settings' entries folder.
 
     With a ``cache``, a file whose size and modification time are unchanged, or failing
     those whose content hash is, is not parsed again, and bodies go to the cache's body
-    store so that no build holds them all.
+    store so that no build holds them all. With a ``pieces_folder``, the process that
+    parses an entry also renders its pieces there (see ``feedtool.render.pieces``).
     """
     files, scan_warnings = scanned or scan_entries(settings.entries)
     warnings = list(scan_warnings)
@@ -144,7 +152,8 @@ def read_entries(
             kept[scanned_file.relative] = cached
         else:
             to_parse.append((scanned_file, cached))
-    for (scanned_file, cached), outcome in _parse_all(to_parse, settings):
+    pieces: dict[tuple[str, str], Location] = {}
+    for (scanned_file, cached), outcome in _parse_all(to_parse, settings, pieces_folder):
         if isinstance(outcome, EntryError):
             errors.append(outcome)
             continue
@@ -154,7 +163,9 @@ def read_entries(
                 cached, size=scanned_file.size, mtime_ns=scanned_file.mtime_ns, saved=None
             )
             continue
-        entry, body = outcome
+        entry, body, location = outcome
+        if location is not None:
+            pieces[entry.source, entry.id] = location
         # One string per keyword, however many entries share it (a site of 100,000
         # entries has a few hundred keywords and hundreds of thousands of uses).
         categories = tuple(sys.intern(keyword) for keyword in entry.categories)
@@ -192,7 +203,7 @@ def read_entries(
         entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
-    return ReadResult(tuple(entries), tuple(errors), tuple(warnings), kept, needs_git)
+    return ReadResult(tuple(entries), tuple(errors), tuple(warnings), kept, needs_git, pieces)
 
 
 def input_fingerprint(
@@ -230,44 +241,79 @@ PARALLEL_MIN_FILES = 2000
 
 
 def _parse_all(
-    files: list[tuple[ScannedFile, CachedFile | None]], settings: Settings
-) -> Iterator[
-    tuple[tuple[ScannedFile, CachedFile | None], tuple[Entry, bytes] | EntryError | None]
-]:
+    files: list[tuple[ScannedFile, CachedFile | None]],
+    settings: Settings,
+    pieces_folder: Path | None,
+) -> Iterator[tuple[tuple[ScannedFile, CachedFile | None], Parsed | EntryError | None]]:
     """Parse files, on every core when there are many; results in the files' order."""
     jobs = [(str(scanned.path), cached.entry.digest if cached else "") for scanned, cached in files]
     workers = os.cpu_count() or 1
     if len(files) < PARALLEL_MIN_FILES or workers == 1:
-        _start_worker(settings)
-        yield from zip(files, map(_parse_file, jobs), strict=True)
+        _start_worker(settings, pieces_folder)
+        try:
+            yield from zip(files, map(_parse_file, jobs), strict=True)
+        finally:
+            _stop_worker()
         return
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(
+        workers, initializer=_start_worker, initargs=(settings, pieces_folder)
+    ) as pool:
         yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
 
 
-_worker_settings: Settings | None = None
+# A parsed file: its entry without the body, the body compressed, where its pieces are.
+Parsed = tuple[Entry, bytes, "Location | None"]
 
 
-def _start_worker(settings: Settings) -> None:
+class _Worker:
+    """What a parsing process keeps between files: the settings, and where pieces go."""
+
+    def __init__(self, settings: Settings, pieces_folder: Path | None):
+        self.settings = settings
+        self.renderer: PieceRenderer | None = None
+        if pieces_folder is not None:
+            from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
+
+            self.renderer = PieceRenderer(settings, pieces_folder / f"worker-{os.getpid()}")
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(settings: Settings, pieces_folder: Path | None) -> None:
     # Sent once per worker rather than with each of thousands of paths.
-    global _worker_settings
-    _worker_settings = settings
+    global _worker
+    _worker = _Worker(settings, pieces_folder)
 
 
-def _parse_file(job: tuple[str, str]) -> tuple[Entry, bytes] | EntryError | None:
-    """Worker: one file to an entry without its body, and the body compressed.
+def _stop_worker() -> None:
+    global _worker
+    if _worker is not None and _worker.renderer is not None:
+        _worker.renderer.close()
+    _worker = None
 
-    ``None`` when the file's content hash is ``known_digest``: nothing to parse.
+
+def _parse_file(job: tuple[str, str]) -> Parsed | EntryError | None:
+    """Worker: one file to an entry without its body, the body compressed, and its pieces.
+
+    ``None`` when the file's content hash is ``known_digest``: nothing to parse. Pieces
+    are rendered only for an entry that states its date: any other is dated later, from
+    git or the file's time, by the process that has them all.
     """
     path, known_digest = job
-    assert _worker_settings is not None
+    assert _worker is not None
     try:
-        entry = read_entry(Path(path), _worker_settings, known_digest)
+        entry = read_entry(Path(path), _worker.settings, known_digest)
     except EntryError as error:
         return error
     if entry is None:
         return None
-    return replace(entry, paragraphs=()), compress_body(entry.paragraphs)
+    location = None
+    if _worker.renderer is not None and entry.published is not None:
+        published, updated = entry_dates(entry.published, entry.updated, None, 0)
+        dated = replace(entry, published=published, updated=updated)
+        location = _worker.renderer.render(with_site_author(dated, _worker.settings))
+    return replace(entry, paragraphs=()), compress_body(entry.paragraphs), location
 
 
 @overload

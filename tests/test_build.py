@@ -252,15 +252,15 @@ def test_an_invalid_feed_is_never_published(
     build(site.settings())
     before = site.snapshot()
     site.add("004_delta.txt", article(title="Delta", date="2026-04-01"))
-    real_fragments = rss_atom.FeedWriter._fragments
+    real_render = rss_atom.ItemTemplates.render
 
-    def broken_dates(self, entry):
-        rss, atom = real_fragments(self, entry)
-        if entry.id == "004_delta":  # as if a renderer bug wrote an impossible date
+    def broken_dates(self, values):
+        rss, atom = real_render(self, values)
+        if values.id.endswith("004_delta"):  # as if a renderer bug wrote an impossible date
             rss = rss.replace("<pubDate>Wed, 01 Apr", "<pubDate>Mon, 01 Apr")
         return rss, atom
 
-    monkeypatch.setattr(rss_atom.FeedWriter, "_fragments", broken_dates)
+    monkeypatch.setattr(rss_atom.ItemTemplates, "render", broken_dates)
     with pytest.raises(BuildRejected) as caught:
         build(site.settings())
     assert any(

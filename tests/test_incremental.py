@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import feedtool.render
 import feedtool.sources
 from feedtool.build import build
 from feedtool.cache import CACHE_DIR, FILES_NAME, HEAD_NAME
+from feedtool.render.pieces import PieceStore
 from tests.conftest import SiteFolder, article
 
 WORDS = [
@@ -102,7 +102,7 @@ def test_a_build_with_nothing_changed_parses_renders_and_writes_nothing(
     build(site.settings())
     before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()}
     parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
-    pages = count_calls(monkeypatch, feedtool.render, "render_entry_page")
+    pages = count_calls(monkeypatch, PieceStore, "page")
     report = build(site.settings())
     assert report.nothing_changed and report.result.written == [] and report.entries == 3
     assert parses == [0] and pages == [0]
@@ -119,7 +119,7 @@ def test_one_edited_entry_renders_only_the_outputs_that_show_it(
         article(title="Beta edited", keywords="transit, Science", date="2026-02-01 09:00"),
     )
     parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
-    pages = count_calls(monkeypatch, feedtool.render, "render_entry_page")
+    pages = count_calls(monkeypatch, PieceStore, "page")
     written = build(site.settings()).result.written
     assert parses == [1] and pages == [1]
     assert "entries/002_beta.html" in written and "rss.xml" in written

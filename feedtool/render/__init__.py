@@ -8,8 +8,10 @@ rendering an output whose key is the one it had when it was last published.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from feedtool.entry import Entry
 from feedtool.render.feeds import (
@@ -29,11 +31,11 @@ from feedtool.render.html import (
     category_listing,
     index_listing,
     render_categories_index,
-    render_entry_page,
     render_listing_page,
     render_style,
 )
 from feedtool.render.jsonfeed import JsonFeedWriter
+from feedtool.render.pieces import PieceStore
 from feedtool.render.rss_atom import FeedWriter, Rendered
 from feedtool.site import Site
 
@@ -69,11 +71,12 @@ class Output:
 class SiteRenderer:
     """Renders one site; the feed writers share each entry's items across its feeds."""
 
-    def __init__(self, site: Site, settings_key: str = ""):
+    def __init__(self, site: Site, pieces: PieceStore, settings_key: str = ""):
         self.site = site
         self.settings_key = settings_key
-        self.feeds = FeedWriter(site)
-        self.json = JsonFeedWriter(site)
+        self.pieces = pieces
+        self.feeds = FeedWriter(site, pieces)
+        self.json = JsonFeedWriter(site, pieces)
         # Each entry's version, worked out once: listings and feeds hash them many times.
         self._versions = {entry.id: entry_version(entry).encode() for entry in site.entries}
 
@@ -112,7 +115,7 @@ class SiteRenderer:
                 site.page_path(entry),
                 # Not hashed: one entry's version is short, and there are many pages.
                 f"{self.settings_key}:entry:{self._versions[entry.id].decode()}",
-                lambda entry=entry: render_entry_page(site, entry, main_feed),
+                lambda entry=entry: self.pieces.page(entry),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
         yield Output(
@@ -138,7 +141,11 @@ class SiteRenderer:
             page.count,
             entries=page.entries,
         )
-        return Output(page.path, key, lambda: render_listing_page(self.site, feed, page))
+        return Output(
+            page.path,
+            key,
+            lambda: render_listing_page(self.site, feed, page, self.pieces.listing_line),
+        )
 
 
 def entry_version(entry: Entry) -> str:
@@ -154,8 +161,13 @@ def entry_version(entry: Entry) -> str:
 
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
     """Every output file of the site with its bytes, lazily, in a fixed order."""
-    for output in SiteRenderer(site).outputs():
-        yield output.path, output.bytes_and_check()[0]
+    with tempfile.TemporaryDirectory(prefix="feedtool-pieces-") as folder:
+        pieces = PieceStore(site, Path(folder))
+        try:
+            for output in SiteRenderer(site, pieces).outputs():
+                yield output.path, output.bytes_and_check()[0]
+        finally:
+            pieces.close()
 
 
 def planned_output_count(site: Site) -> int:

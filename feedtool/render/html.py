@@ -6,6 +6,7 @@ a file browser) and feed readers find the feeds by autodiscovery wherever it is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from html import escape
@@ -92,11 +93,28 @@ def category_listing(site: Site, category: Category) -> list[ListingPage]:
     return listing_pages(site, category.entries, title, f"categories/{category.slug}/")
 
 
-def render_listing_page(site: Site, feed: FeedSpec, page: ListingPage) -> bytes:
-    """One listing page: its entries with title, date, summary and categories, prev/next links."""
+# In a listing line made once for every page it shows on: where its links start. Each
+# page puts its own way back to the output folder's root there (no entry text holds NUL).
+LISTING_ROOT = "\0"
+
+
+def render_listing_page(
+    site: Site,
+    feed: FeedSpec,
+    page: ListingPage,
+    listing_line: Callable[[Entry], str] | None = None,
+) -> bytes:
+    """One listing page: its entries with title, date, summary and categories, prev/next links.
+
+    ``listing_line`` gives an entry's line made with ``LISTING_ROOT`` (made here if not).
+    """
     root = _root(page.path)
     here = _root(index_page_path(page.number))  # from this page back to the listing's folder
-    items = "\n".join(_entry_summary(site, entry, root) for entry in page.entries)
+    if listing_line is None:
+        items = "\n".join(entry_listing_line(site, entry, root) for entry in page.entries)
+    else:
+        items = "\n".join(listing_line(entry) for entry in page.entries)
+        items = items.replace(LISTING_ROOT, root)
     if not page.entries:
         items = "<li>No entries yet.</li>"
     heading = escape(page.title)
@@ -127,7 +145,8 @@ def _pagination(number: int, count: int, here: str) -> str:
     return '<nav class="pages">' + " ".join(links) + "</nav>"
 
 
-def _entry_summary(site: Site, entry: Entry, root: str) -> str:
+def entry_listing_line(site: Site, entry: Entry, root: str) -> str:
+    """An entry in a listing: title, date, summary, categories; links start with ``root``."""
     href = root + quote(site.page_path(entry))
     summary = "<br>\n".join(escape(line) for line in entry.summary.split("\n"))
     return f"""<li>

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedtool import __version__
 from feedtool.entry import Entry
 from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
-from feedtool.render.rss_atom import ITEM_CACHE_SIZE, Rendered
+from feedtool.render.rss_atom import Rendered
 from feedtool.site import Site
+
+if TYPE_CHECKING:
+    from feedtool.render.pieces import PieceStore
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
 class JsonFeedWriter:
-    """Writes the JSON Feeds of one site; an item shared by several feeds is encoded once.
+    """Writes the JSON Feeds of one site from the entries' items, each encoded once.
 
     Like ``FeedWriter``, it hands back with each feed a check document holding only the
     items not validated before in this build.
     """
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, pieces: PieceStore):
         self.site = site
-        self._items: OrderedDict[str, str] = OrderedDict()
+        self.pieces = pieces
         self._checked: set[str] = set()
 
     def render(self, feed: FeedSpec) -> Rendered:
@@ -42,33 +44,32 @@ class JsonFeedWriter:
             document["language"] = settings.language
         document["authors"] = [{"name": settings.author or settings.title}]
         document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
-        head = json.dumps(document, ensure_ascii=False, indent=2)[:-2]
-        items = [(entry.id, self._item(entry)) for entry in feed.entries]
-        unchecked = [text for entry_id, text in items if entry_id not in self._checked]
-        self._checked.update(entry_id for entry_id, _ in items)
-        return Rendered(
-            data=_with_items(head, [text for _, text in items]),
-            check=_with_items(head, unchecked),
-        )
-
-    def _item(self, entry: Entry) -> str:
-        text = self._items.get(entry.id)
-        if text is not None:
-            self._items.move_to_end(entry.id)
-        else:
-            encoded = json.dumps(item_of(self.site, entry), ensure_ascii=False, indent=2)
-            # JSON strings hold no raw newlines, so indenting line by line is safe.
-            text = "\n".join(f"    {line}" for line in encoded.split("\n"))
-            self._items[entry.id] = text
-            if len(self._items) > ITEM_CACHE_SIZE:
-                self._items.popitem(last=False)
-        return text
+        head = json.dumps(document, ensure_ascii=False, indent=2)[:-2].encode()
+        items = [self.pieces.json_item(entry) for entry in feed.entries]
+        unchecked = [
+            item
+            for entry, item in zip(feed.entries, items, strict=True)
+            if entry.id not in self._checked
+        ]
+        self._checked.update(entry.id for entry in feed.entries)
+        data = _with_items(head, items)
+        # Nothing checked before: the check document is the feed itself, not a copy.
+        check = data if len(unchecked) == len(items) else _with_items(head, unchecked)
+        return Rendered(data=data, check=check)
 
 
-def _with_items(head: str, items: list[str]) -> bytes:
+def json_item(site: Site, entry: Entry) -> str:
+    """One entry's item, indented for its place in a feed's ``items`` array."""
+    encoded = json.dumps(item_of(site, entry), ensure_ascii=False, indent=2)
+    # JSON strings hold no raw newlines, so indenting line by line is safe.
+    return "\n".join(f"    {line}" for line in encoded.split("\n"))
+
+
+def _with_items(head: bytes, items: list[bytes]) -> bytes:
     """The head (a JSON object without its closing brace) with the items array added."""
-    body = '  "items": [\n' + ",\n".join(items) + "\n  ]" if items else '  "items": []'
-    return f"{head},\n{body}\n}}\n".encode()
+    if not items:
+        return head + b',\n  "items": []\n}\n'
+    return b"".join([head, b',\n  "items": [\n', b",\n".join(items), b"\n  ]\n}\n"])
 
 
 def item_of(site: Site, entry: Entry) -> dict[str, Any]:

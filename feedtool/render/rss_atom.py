@@ -9,10 +9,10 @@ number of feeds they appear in.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -33,14 +33,13 @@ from feedtool.render.feeds import (
 )
 from feedtool.site import Site
 
+if TYPE_CHECKING:
+    from feedtool.render.pieces import PieceStore
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-
-# Items kept for reuse: enough for the newest entries, which most feeds share, while
-# memory stays flat however many entries the site has.
-ITEM_CACHE_SIZE = 2048
 
 # A detached item names its namespaces itself; inside the feed, the root declares them.
 _DETACHED_NAMESPACES = (
@@ -107,47 +106,44 @@ class Rendered:
 
 
 class FeedWriter:
-    """Writes the RSS and Atom feeds of one site, each entry's items rendered once."""
+    """Writes the RSS and Atom feeds of one site from the entries' items, each made once."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, pieces: PieceStore):
         self.site = site
-        # entry id: (RSS item, Atom entry), for the entries used most recently
-        self._items: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self.pieces = pieces
         self._checked: tuple[set[str], set[str]] = (set(), set())
-        self._templates = ItemTemplates()
 
     def rss(self, feed: FeedSpec) -> Rendered:
         """The feed as RSS 2.0."""
-        head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True).decode("utf-8")
-        return self._assemble(head, "  </channel>", "    ", feed.entries, 0)
+        head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True)
+        items = [self.pieces.rss_item(entry) for entry in feed.entries]
+        return self._assemble(head, b"  </channel>", feed.entries, items, self._checked[0])
 
     def atom(self, feed: FeedSpec) -> Rendered:
         """The feed as Atom 1.0."""
-        head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True).decode("utf-8")
-        return self._assemble(head, "</feed>", "  ", feed.entries, 1)
+        head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True)
+        items = [self.pieces.atom_entry(entry) for entry in feed.entries]
+        return self._assemble(head, b"</feed>", feed.entries, items, self._checked[1])
 
+    @staticmethod
     def _assemble(
-        self, head: str, closing: str, indent: str, entries: tuple[Entry, ...], kind: int
+        head: bytes,
+        closing: bytes,
+        entries: tuple[Entry, ...],
+        items: list[bytes],
+        checked: set[str],
     ) -> Rendered:
-        items = [(entry.id, self._fragments(entry)[kind]) for entry in entries]
-        checked = self._checked[kind]
-        unchecked = [text for entry_id, text in items if entry_id not in checked]
-        checked.update(entry_id for entry_id, _ in items)
-        return Rendered(
-            data=_splice(head, closing, "".join(f"{indent}{text}\n" for _, text in items)),
-            check=_splice(head, closing, "".join(f"{indent}{text}\n" for text in unchecked)),
-        )
-
-    def _fragments(self, entry: Entry) -> tuple[str, str]:
-        fragments = self._items.get(entry.id)
-        if fragments is not None:
-            self._items.move_to_end(entry.id)
-        else:
-            fragments = self._templates.render(item_values(self.site, entry))
-            self._items[entry.id] = fragments
-            if len(self._items) > ITEM_CACHE_SIZE:
-                self._items.popitem(last=False)
-        return fragments
+        """The head with the items inserted before its closing tag, and the check document."""
+        at = head.rindex(closing)
+        before, after = head[:at], head[at:]
+        unchecked = [
+            item for entry, item in zip(entries, items, strict=True) if entry.id not in checked
+        ]
+        checked.update(entry.id for entry in entries)
+        data = b"".join([before, *items, after])
+        # Nothing checked before: the check document is the feed itself, not a copy.
+        check = data if len(unchecked) == len(items) else b"".join([before, *unchecked, after])
+        return Rendered(data=data, check=check)
 
     def _head(
         self, feed: FeedSpec, current: str, media_type: str, archive_extension: str
@@ -357,9 +353,3 @@ def _templates(
     atom = atom.replace(_TEMPLATE_PUBLISHED.isoformat(), _MARK.format("published_iso"))
     atom = atom.replace(_TEMPLATE_UPDATED.isoformat(), _MARK.format("updated_iso"))
     return _Template(rss), _Template(atom)
-
-
-def _splice(head: str, closing: str, items: str) -> bytes:
-    """Insert serialized items before the feed's closing tag."""
-    at = head.rindex(closing)
-    return (head[:at] + items + head[at:]).encode("utf-8")

@@ -1,0 +1,130 @@
+"""Each entry's share of the output, rendered once per build and kept on disk until used.
+
+An entry shows in many outputs: its page, the site's feeds, its categories' feeds and
+pages, an archive page, a listing page. What it adds to each is the same everywhere (an
+RSS item, an Atom entry, a JSON Feed item, its page, its line in a listing), so each is
+rendered once, by the worker process that parsed the file when there are many, and the
+outputs are put together from these pieces. Pieces live in files, not in memory: a build
+of 100,000 entries holds only where each one is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedtool.config import Settings
+from feedtool.entry import Entry
+from feedtool.render.feeds import site_feed
+from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
+from feedtool.render.jsonfeed import json_item
+from feedtool.render.rss_atom import ItemTemplates, item_values
+from feedtool.site import Site
+
+# The kinds of piece, in the order they are stored.
+RSS_ITEM, ATOM_ENTRY, JSON_ITEM, PAGE, LISTING_LINE = range(5)
+
+
+def render_pieces(site: Site, entry: Entry, templates: ItemTemplates) -> list[bytes]:
+    """Every piece of one entry, as UTF-8, feed items indented and ending in a newline."""
+    rss, atom = templates.render(item_values(site, entry))
+    return [
+        f"    {rss}\n".encode(),
+        f"  {atom}\n".encode(),
+        json_item(site, entry).encode(),
+        render_entry_page(site, entry, site_feed(site)),
+        entry_listing_line(site, entry, LISTING_ROOT).encode(),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where one entry's pieces are: which file, from which offset, and each one's size."""
+
+    file: str
+    offset: int
+    sizes: tuple[int, ...]
+
+
+class PieceRenderer:
+    """Renders entries' pieces into one file of its own (each worker process has one)."""
+
+    def __init__(self, site: Site | Settings, path: Path):
+        # A worker knows only the settings: that is all pieces are made from.
+        self.site = site if isinstance(site, Site) else Site(site, (), ())
+        self.path = str(path)
+        self._templates = ItemTemplates()
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = 0
+
+    def render(self, entry: Entry) -> Location:
+        """Render the entry's pieces and append them to the file: where they went."""
+        pieces = render_pieces(self.site, entry, self._templates)
+        offset = self._size
+        data = b"".join(pieces)
+        written = os.write(self._fd, data)
+        while written < len(data):  # a short write (interrupted): write the rest
+            written += os.write(self._fd, data[written:])
+        self._size += len(data)
+        return Location(self.path, offset, tuple(len(piece) for piece in pieces))
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class PieceStore:
+    """The pieces of a build's entries: those the workers rendered, the rest made on demand.
+
+    ``folder`` is the build's own temporary folder; everything in it goes with the build.
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        folder: Path,
+        rendered: dict[tuple[str, str], Location] | None = None,
+    ):
+        self.site = site
+        self.folder = folder
+        # By entry source and id; ``rendered`` holds what the workers made.
+        self._where: dict[tuple[str, str], Location] = dict(rendered or {})
+        self._readers: dict[str, int] = {}
+        self._own: PieceRenderer | None = None
+
+    def rss_item(self, entry: Entry) -> bytes:
+        return self._piece(entry, RSS_ITEM)
+
+    def atom_entry(self, entry: Entry) -> bytes:
+        return self._piece(entry, ATOM_ENTRY)
+
+    def json_item(self, entry: Entry) -> bytes:
+        return self._piece(entry, JSON_ITEM)
+
+    def page(self, entry: Entry) -> bytes:
+        return self._piece(entry, PAGE)
+
+    def listing_line(self, entry: Entry) -> str:
+        """The entry's line in a listing, its links starting at ``LISTING_ROOT``."""
+        return self._piece(entry, LISTING_LINE).decode()
+
+    def _piece(self, entry: Entry, kind: int) -> bytes:
+        key = entry.source, entry.id
+        location = self._where.get(key)
+        if location is None:
+            if self._own is None:
+                self._own = PieceRenderer(self.site, self.folder / "main")
+            location = self._where[key] = self._own.render(entry)
+        reader = self._readers.get(location.file)
+        if reader is None:
+            reader = self._readers[location.file] = os.open(location.file, os.O_RDONLY)
+        sizes = location.sizes
+        return os.pread(reader, sizes[kind], location.offset + sum(sizes[:kind]))
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            os.close(reader)
+        self._readers.clear()
+        if self._own is not None:
+            self._own.close()
+            self._own = None
