@@ -289,6 +289,7 @@ class FeedChecker:
         self.checks = checks
         self._pending: list[Future[list[str]] | list[str]] = []
         self._pool: ProcessPoolExecutor | None = None
+        self._inline_bytes = 0
 
     def submit(self, relative: str, data: bytes) -> None:
         from feedtool.render import is_feed_path  # see _build on late imports
@@ -296,7 +297,9 @@ class FeedChecker:
         if not is_feed_path(relative):
             return
         document, path = self.checks.pop(relative, data), str(self.output / relative)
-        if self._pool is None and len(self._pending) >= INLINE_CHECKS and _cores() > 1:
+        self._inline_bytes += len(document)
+        many = len(self._pending) >= INLINE_CHECKS or self._inline_bytes > INLINE_CHECK_BYTES
+        if self._pool is None and many and _cores() > 1:
             # Spawned, not forked: a forked worker would share the publish lock's open
             # file, and hold the lock for as long as it outlived a killed build.
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
@@ -317,8 +320,10 @@ class FeedChecker:
                 self._pool.shutdown()
 
 
-# Feeds validated in the build's own process before a second process takes over.
+# Feeds validated in the build's own process before a second process takes over: a
+# small build is done before a process could start, a big one has big feeds from the start.
 INLINE_CHECKS = 24
+INLINE_CHECK_BYTES = 2_000_000
 
 
 def _cores() -> int:

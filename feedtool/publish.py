@@ -15,7 +15,9 @@ import hashlib
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -195,25 +197,67 @@ def _stage(
     result = PublishResult()
     expected: set[str] = set()
     made_folders: set[Path] = set()
-    for relative, data in files:
-        _check_relative(relative)
-        if relative in expected:
-            raise PublishError(f"two outputs would be written to {relative}", str(output))
-        expected.add(relative)
-        # None: the renderer knows the published file is current, without making its bytes.
-        if data is None or _same_bytes(output / relative, data):
-            result.unchanged += 1
-            continue
-        if check is not None:
-            check.submit(relative, data)
-        staged = staging / relative
-        if staged.parent not in made_folders:
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            made_folders.add(staged.parent)
-        staged.write_bytes(data)
-        result.written.append(relative)
+    with _FileWriter() as writer:
+        for relative, data in files:
+            _check_relative(relative)
+            if relative in expected:
+                raise PublishError(f"two outputs would be written to {relative}", str(output))
+            expected.add(relative)
+            # None: the renderer knows the published file is current, without making it.
+            if data is None or _same_bytes(output / relative, data):
+                result.unchanged += 1
+                continue
+            if check is not None:
+                check.submit(relative, data)
+            staged = staging / relative
+            if staged.parent not in made_folders:
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                made_folders.add(staged.parent)
+            writer.write(staged, data)
+            result.written.append(relative)
     result.written.sort()
     return result, expected
+
+
+class _FileWriter:
+    """Writes files on threads, beside the rendering: creating files is the kernel's work,
+    done without Python's lock, so it overlaps with the next output being rendered.
+
+    Leaving the ``with`` block waits for every write and raises the first error.
+    """
+
+    THREADS = 2
+    # Writes waiting at most: they hold their bytes until written.
+    MAX_PENDING = 64
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="feedtool-write")
+        self._pending: deque[Future[None]] = deque()
+
+    def write(self, path: Path, data: bytes) -> None:
+        while len(self._pending) >= self.MAX_PENDING:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(_write_file, path, data))
+
+    def __enter__(self) -> _FileWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
