@@ -226,7 +226,7 @@ class _FileWriter:
     Leaving the ``with`` block waits for every write and raises the first error.
     """
 
-    THREADS = 2
+    THREADS = 1
     # Writes waiting at most: they hold their bytes until written.
     MAX_PENDING = 64
 
