@@ -104,6 +104,11 @@ def publish(
                 result.problems = check.problems()
             if result.problems:
                 raise BuildRejected(result.problems)
+            if not output.exists():
+                # A first build: the staged folder becomes the output in one rename.
+                (staging / MANIFEST_NAME).write_bytes(_manifest_bytes(expected))
+                os.rename(staging, output)
+                return result
             _move_into_place(output, staging, result.written)
             result.removed = _stale_files(output, expected)
             _write_manifest(output, staging, expected)
@@ -128,10 +133,13 @@ def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
     replaced = _replaced_path(staging)
     shutil.rmtree(replaced, ignore_errors=True)
     done: list[tuple[str, bool]] = []  # (relative path, whether an old version existed)
+    folders: set[Path] = set()
     try:
         for relative in written:
             target = output / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             existed = target.is_file()
             if existed:
                 _keep_copy(target, replaced / relative)
