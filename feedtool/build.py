@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
-from feedtool.entry import Entry
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
+from feedtool.processes import leave_when_orphaned
 from feedtool.publish import (
     PublishResult,
     clean_stale_staging,
@@ -25,13 +25,13 @@ from feedtool.publish import (
     plan,
     publish,
 )
-from feedtool.site import BodyLookup, Site, collect_site, future_date_warnings
+from feedtool.site import Site, collect_site, future_date_warnings
 from feedtool.sources import (
     ReadResult,
     ScannedFile,
     input_fingerprint,
+    read_body,
     read_entries,
-    read_entry,
     scan_entries,
 )
 
@@ -90,10 +90,7 @@ def load_site(
             Diagnostic("warning", f"skipped: {error.message}", error.path, error.line)
             for error in read.errors
         )
-    bodies = None
-    if cache is not None:
-        bodies = _body_lookup(cache, settings)
-    site = collect_site(read.entries, settings, bodies)
+    site = collect_site(read.entries, settings, lambda entry: read_body(entry, settings))
     warnings.extend(future_date_warnings(site.entries, now or datetime.now(UTC)))
     if not settings.id_authority:
         warnings.append(
@@ -105,17 +102,6 @@ def load_site(
             )
         )
     return site, warnings, read
-
-
-def _body_lookup(cache: BuildCache, settings: Settings) -> BodyLookup:
-    def paragraphs(entry: Entry) -> tuple[str, ...]:
-        try:
-            return cache.bodies.get(entry.body_key or "")
-        except KeyError:
-            # A damaged body store: the file itself still has the body.
-            return read_entry(Path(entry.source), settings).paragraphs
-
-    return paragraphs
 
 
 def build(
@@ -302,7 +288,9 @@ class FeedChecker:
         if self._pool is None and many and _cores() > 1:
             # Spawned, not forked: a forked worker would share the publish lock's open
             # file, and hold the lock for as long as it outlived a killed build.
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=get_context("spawn"), initializer=leave_when_orphaned
+            )
         if self._pool is None:
             self._pending.append(validation_errors(document, path))
         else:

@@ -2,11 +2,12 @@
 
 Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
 
-- ``state.pickle``: per article file its size, modification time, content hash and parsed
-  entry (without the body); per output file the key of everything it was rendered from;
-  and a fingerprint of the whole input, so a build with nothing changed does nothing.
-- ``bodies.sqlite``: the entries' paragraphs, keyed by content hash, read only when an
-  output that shows them is rendered, so a build never holds every body at once.
+- ``head.pickle``: a fingerprint of the whole input, so a build with nothing changed does
+  nothing, and what that build reported;
+- ``files.marshal``: per article file its size, modification time, content hash and
+  parsed entry, without the body: an unchanged file's body is read from the file again
+  when an output that shows it is rendered, so a build never holds every body at once;
+- ``outputs.marshal``: per output file the key of everything it was rendered from.
 
 The state is tied to the feedtool version and to the settings: when either changes, or
 the files are damaged or not ours, the cache is discarded with a warning, never trusted.
@@ -18,11 +19,7 @@ import hashlib
 import marshal
 import os
 import pickle
-import sqlite3
 import sys
-import tempfile
-import zlib
-from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,9 +33,8 @@ CACHE_DIR = ".feedtool-cache"
 HEAD_NAME = "head.pickle"
 FILES_NAME = "files.marshal"
 OUTPUTS_NAME = "outputs.marshal"
-BODIES_NAME = "bodies.sqlite"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 _MAGIC = "feedtool-cache"
 
 
@@ -56,15 +52,6 @@ def settings_key(settings: Settings) -> str:
         if item.compare and item.name != "config_path"
     ]
     return hashlib.sha256("\0".join(values).encode("utf-8")).hexdigest()
-
-
-def compress_body(paragraphs: tuple[str, ...]) -> bytes:
-    """Paragraphs as compact bytes: what workers send back and the body store keeps."""
-    return zlib.compress(marshal.dumps(paragraphs), 1)
-
-
-def decompress_body(data: bytes) -> tuple[str, ...]:
-    return marshal.loads(zlib.decompress(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,57 +131,6 @@ def _text_date(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class BodyStore:
-    """Entry paragraphs on disk (SQLite), compressed, fetched one entry at a time."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._db = sqlite3.connect(path)
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, data BLOB)")
-        self._pending: list[tuple[str, bytes]] = []
-
-    def put_compressed(self, key: str, body: bytes) -> None:
-        """Store a body made by ``compress_body``."""
-        self._pending.append((key, body))
-        if len(self._pending) >= 2000:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._pending:
-            self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._pending)
-            self._db.commit()
-            self._pending.clear()
-
-    def get(self, key: str) -> tuple[str, ...]:
-        self.flush()
-        row = self._db.execute("SELECT data FROM bodies WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return decompress_body(row[0])
-
-    def has(self, key: str) -> bool:
-        self.flush()
-        return self._db.execute("SELECT 1 FROM bodies WHERE key = ?", (key,)).fetchone() is not None
-
-    def keep_only(self, keys: Collection[str]) -> None:
-        """Forget the bodies of entries that are gone, once they are a tenth of the store."""
-        self.flush()
-        (stored,) = self._db.execute("SELECT COUNT(*) FROM bodies").fetchone()
-        if stored <= len(keys) * 1.1:
-            return
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-        self._db.execute("DELETE FROM live")
-        self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in keys))
-        self._db.execute("DELETE FROM bodies WHERE key NOT IN (SELECT key FROM live)")
-        self._db.commit()
-
-    def close(self) -> None:
-        self.flush()
-        self._db.close()
-
-
 class BuildCache:
     """The cache of one build: the previous state in, the new state out.
 
@@ -212,19 +148,8 @@ class BuildCache:
         self.published_keys: dict[str, str] = {}
         self._files: dict[str, CachedFile] | None = None
         self._outputs: dict[str, str] | None = None
-        self._temporary: tempfile.TemporaryDirectory | None = None
-        if folder is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="feedtool-bodies-")
-            self.bodies = BodyStore(Path(self._temporary.name) / BODIES_NAME)
-            return
-        self.previous = self._load_head()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.bodies = BodyStore(folder / BODIES_NAME)
-        except (OSError, sqlite3.DatabaseError) as error:
-            self._discard(f"body store unusable ({error})")
-            (folder / BODIES_NAME).unlink(missing_ok=True)
-            self.bodies = BodyStore(folder / BODIES_NAME)
+        if folder is not None:
+            self.previous = self._load_head()
 
     @property
     def persistent(self) -> bool:
@@ -301,7 +226,9 @@ class BuildCache:
         """
         if self.folder is None:
             return
-        self.bodies.keep_only({cached.entry.digest for cached in files.values()})
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Left by feedtool 0.1's first builds, which kept bodies; now re-read from the files.
+        (self.folder / "bodies.sqlite").unlink(missing_ok=True)
         token = os.urandom(16).hex()
         plain_files = {
             relative: cached.saved
@@ -326,6 +253,4 @@ class BuildCache:
         os.replace(staged, self.folder / name)
 
     def close(self) -> None:
-        self.bodies.close()
-        if self._temporary is not None:
-            self._temporary.cleanup()
+        """Nothing is held open between reads; kept for the build's ``finally``."""

@@ -46,14 +46,14 @@ class Site:
     settings: Settings
     entries: tuple[Entry, ...]
     categories: tuple[Category, ...]
-    # Where entries whose paragraphs were set aside (``body_key``) keep them.
+    # How to read again the paragraphs of entries read without them (``body_key``).
     bodies: BodyLookup | None = field(default=None, compare=False)
 
     def paragraphs(self, entry: Entry) -> tuple[str, ...]:
-        """The entry's body, from the body store when it was set aside to save memory."""
+        """The entry's body, read again from its file when it was read without it."""
         if entry.body_key is None:
             return entry.paragraphs
-        assert self.bodies is not None, "entries with a body_key need the build's body store"
+        assert self.bodies is not None, "entries read without their bodies need a reader"
         return self.bodies(entry)
 
     @property

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from feedtool.cache import BuildCache, CachedFile, compress_body, decompress_body
+from feedtool.cache import BuildCache, CachedFile
 from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
+from feedtool.processes import leave_when_orphaned
 from feedtool.site import with_site_author
 
 if TYPE_CHECKING:
@@ -135,9 +136,10 @@ def read_entries(
     """Read, parse and date every article under the settings' entries folder.
 
     With a ``cache``, a file whose size and modification time are unchanged, or failing
-    those whose content hash is, is not parsed again, and bodies go to the cache's body
-    store so that no build holds them all. With a ``pieces_folder``, the process that
-    parses an entry also renders its pieces there (see ``feedtool.render.pieces``).
+    those whose content hash is, is not parsed again, and entries come without their
+    bodies (``body_key`` set; ``read_body`` reads one again), so that no build holds them
+    all. With a ``pieces_folder``, the process that parses an entry also renders its
+    pieces there (see ``feedtool.render.pieces``).
     """
     files, scan_warnings = scanned or scan_entries(settings.entries)
     warnings = list(scan_warnings)
@@ -153,7 +155,8 @@ def read_entries(
         else:
             to_parse.append((scanned_file, cached))
     pieces: dict[tuple[str, str], Location] = {}
-    for (scanned_file, cached), outcome in _parse_all(to_parse, settings, pieces_folder):
+    parsed = _parse_all(to_parse, settings, pieces_folder, keep_bodies=cache is None)
+    for (scanned_file, cached), outcome in parsed:
         if isinstance(outcome, EntryError):
             errors.append(outcome)
             continue
@@ -163,19 +166,11 @@ def read_entries(
                 cached, size=scanned_file.size, mtime_ns=scanned_file.mtime_ns, saved=None
             )
             continue
-        entry, body, location = outcome
+        entry, file_published, file_updated, location = outcome
         if location is not None:
             pieces[entry.source, entry.id] = location
-        # One string per keyword, however many entries share it (a site of 100,000
-        # entries has a few hundred keywords and hundreds of thousands of uses).
-        categories = tuple(sys.intern(keyword) for keyword in entry.categories)
-        if cache is not None:
-            cache.bodies.put_compressed(entry.digest, body)
-            entry = replace(entry, paragraphs=(), body_key=entry.digest, categories=categories)
-        else:
-            entry = replace(entry, paragraphs=decompress_body(body), categories=categories)
         kept[scanned_file.relative] = CachedFile(
-            scanned_file.size, scanned_file.mtime_ns, entry, entry.published, entry.updated
+            scanned_file.size, scanned_file.mtime_ns, entry, file_published, file_updated
         )
     # Dates from git only when some file states none: one `git log`, and none at all otherwise.
     needs_git = any(cached.file_published is None for cached in kept.values())
@@ -244,32 +239,34 @@ def _parse_all(
     files: list[tuple[ScannedFile, CachedFile | None]],
     settings: Settings,
     pieces_folder: Path | None,
+    keep_bodies: bool,
 ) -> Iterator[tuple[tuple[ScannedFile, CachedFile | None], Parsed | EntryError | None]]:
     """Parse files, on every core when there are many; results in the files' order."""
     jobs = [(str(scanned.path), cached.entry.digest if cached else "") for scanned, cached in files]
     workers = os.cpu_count() or 1
+    setup = (settings, pieces_folder, keep_bodies)
     if len(files) < PARALLEL_MIN_FILES or workers == 1:
-        _start_worker(settings, pieces_folder)
+        _start_worker(*setup)
         try:
             yield from zip(files, map(_parse_file, jobs), strict=True)
         finally:
             _stop_worker()
         return
-    with ProcessPoolExecutor(
-        workers, initializer=_start_worker, initargs=(settings, pieces_folder)
-    ) as pool:
+    with ProcessPoolExecutor(workers, initializer=_start_pool_worker, initargs=setup) as pool:
         yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
 
 
-# A parsed file: its entry without the body, the body compressed, where its pieces are.
-Parsed = tuple[Entry, bytes, "Location | None"]
+# A parsed file: its entry (dated when the file states a date, with or without its body),
+# the dates the file itself states, and where its rendered pieces are.
+Parsed = tuple[Entry, "datetime | None", "datetime | None", "Location | None"]
 
 
 class _Worker:
     """What a parsing process keeps between files: the settings, and where pieces go."""
 
-    def __init__(self, settings: Settings, pieces_folder: Path | None):
+    def __init__(self, settings: Settings, pieces_folder: Path | None, keep_bodies: bool):
         self.settings = settings
+        self.keep_bodies = keep_bodies
         self.renderer: PieceRenderer | None = None
         if pieces_folder is not None:
             from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
@@ -280,10 +277,15 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(settings: Settings, pieces_folder: Path | None) -> None:
+def _start_worker(settings: Settings, pieces_folder: Path | None, keep_bodies: bool) -> None:
     # Sent once per worker rather than with each of thousands of paths.
     global _worker
-    _worker = _Worker(settings, pieces_folder)
+    _worker = _Worker(settings, pieces_folder, keep_bodies)
+
+
+def _start_pool_worker(settings: Settings, pieces_folder: Path | None, keep_bodies: bool) -> None:
+    _start_worker(settings, pieces_folder, keep_bodies)
+    leave_when_orphaned()
 
 
 def _stop_worker() -> None:
@@ -294,26 +296,47 @@ def _stop_worker() -> None:
 
 
 def _parse_file(job: tuple[str, str]) -> Parsed | EntryError | None:
-    """Worker: one file to an entry without its body, the body compressed, and its pieces.
+    """Worker: one file to its entry, and its pieces rendered.
 
-    ``None`` when the file's content hash is ``known_digest``: nothing to parse. Pieces
-    are rendered only for an entry that states its date: any other is dated later, from
-    git or the file's time, by the process that has them all.
+    ``None`` when the file's content hash is ``known_digest``: nothing to parse. An entry
+    that states its date is dated here, and its pieces rendered; any other is dated later,
+    from git or the file's time, by the process that has them all.
     """
     path, known_digest = job
-    assert _worker is not None
+    worker = _worker
+    assert worker is not None
     try:
-        entry = read_entry(Path(path), _worker.settings, known_digest)
+        entry = read_entry(Path(path), worker.settings, known_digest)
     except EntryError as error:
         return error
     if entry is None:
         return None
+    file_published, file_updated = entry.published, entry.updated
+    # One string per keyword in each batch of results sent back: a site of 100,000 entries
+    # has a few hundred keywords and hundreds of thousands of uses.
+    categories = tuple(sys.intern(keyword) for keyword in entry.categories)
     location = None
-    if _worker.renderer is not None and entry.published is not None:
-        published, updated = entry_dates(entry.published, entry.updated, None, 0)
-        dated = replace(entry, published=published, updated=updated)
-        location = _worker.renderer.render(with_site_author(dated, _worker.settings))
-    return replace(entry, paragraphs=()), compress_body(entry.paragraphs), location
+    if file_published is not None:
+        published, updated = entry_dates(file_published, file_updated, None, 0)
+        entry = replace(entry, published=published, updated=updated, categories=categories)
+        if worker.renderer is not None:
+            location = worker.renderer.render(with_site_author(entry, worker.settings))
+    else:
+        entry = replace(entry, categories=categories)
+    if not worker.keep_bodies:
+        entry = replace(entry, paragraphs=(), body_key=entry.digest)
+    return entry, file_published, file_updated, location
+
+
+def read_body(entry: Entry, settings: Settings) -> tuple[str, ...]:
+    """The paragraphs of an entry read without them, from its file (see ``read_entries``).
+
+    Raises ``EntryError`` if the file no longer holds what was read at the build's start.
+    """
+    again = read_entry(Path(entry.source), settings)
+    if again.digest != entry.digest:
+        raise EntryError("the file changed during the build; build again", entry.source)
+    return again.paragraphs
 
 
 @overload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import signal
 import subprocess
@@ -73,6 +74,7 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path: Path):
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "FEEDTOOL_KILLED_BUILD": str(tmp_path)},
         )
         time.sleep(moments.uniform(0.05, full_build))
         if process.poll() is None:
@@ -85,6 +87,11 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path: Path):
         assert set(published) <= set(old) | set(new)
 
     assert killed_while_running >= KILLS // 2, "the kills should land while building"
+    # Nor does a killed build leave its worker processes behind, waiting for work forever.
+    deadline = time.monotonic() + 10
+    while processes_marked(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_marked(str(tmp_path)) == []
     write_config(config, "New title")
     result = subprocess.run(
         [sys.executable, "-m", "feedtool", "build", "-q"], cwd=tmp_path, capture_output=True
@@ -92,3 +99,20 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert snapshot(output) == new
     assert not staging_path(output).exists()
+
+
+def processes_marked(marker: str) -> list[int]:
+    """Running processes whose environment holds ``FEEDTOOL_KILLED_BUILD=marker``."""
+    wanted = f"FEEDTOOL_KILLED_BUILD={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if wanted in environment and state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -161,3 +161,18 @@ def test_file_names_with_spaces_and_non_ascii(site: SiteFolder):
     site.add("été 2026 notes.txt", article(title="Summer"))
     (entry,) = read_entries(site.settings()).entries
     assert entry.id == "été 2026 notes"
+
+
+def test_with_a_cache_bodies_are_read_again_from_their_unchanged_files(site: SiteFolder):
+    from feedtool.cache import BuildCache
+    from feedtool.errors import EntryError
+    from feedtool.sources import read_body
+
+    site.add("a.txt", article(title="Alpha", body="First body, in full."))
+    settings = site.settings()
+    (entry,) = read_entries(settings, BuildCache(None, "key")).entries
+    assert entry.paragraphs == () and entry.body_key == entry.digest
+    assert read_body(entry, settings) == ("First body, in full.",)
+    site.add("a.txt", article(title="Alpha", body="Edited meanwhile."))
+    with pytest.raises(EntryError, match="changed during the build"):
+        read_body(entry, settings)
