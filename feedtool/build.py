@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -276,6 +277,7 @@ class FeedChecker:
         self._pending: list[Future[list[str]] | list[str]] = []
         self._pool: ProcessPoolExecutor | None = None
         self._inline_bytes = 0
+        self._waiting: deque[int] = deque()  # indexes in _pending of checks not yet done
 
     def submit(self, relative: str, data: bytes) -> None:
         from feedtool.render import is_feed_path  # see _build on late imports
@@ -293,8 +295,16 @@ class FeedChecker:
             )
         if self._pool is None:
             self._pending.append(validation_errors(document, path))
-        else:
-            self._pending.append(self._pool.submit(validation_errors, document, path))
+            return
+        self._pending.append(self._pool.submit(validation_errors, document, path))
+        self._waiting.append(len(self._pending) - 1)
+        # Documents waiting to be checked hold their bytes: when the checks fall behind the
+        # rendering, the rendering waits, so memory stays flat however big the site.
+        while len(self._waiting) > MAX_WAITING_CHECKS:
+            index = self._waiting.popleft()
+            pending = self._pending[index]
+            assert isinstance(pending, Future)
+            self._pending[index] = pending.result()
 
     def problems(self) -> list[str]:
         try:
@@ -312,6 +322,8 @@ class FeedChecker:
 # small build is done before a process could start, a big one has big feeds from the start.
 INLINE_CHECKS = 24
 INLINE_CHECK_BYTES = 2_000_000
+# Documents sent to the second process and not yet checked, at most.
+MAX_WAITING_CHECKS = 16
 
 
 def _cores() -> int:

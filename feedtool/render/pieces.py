@@ -16,7 +16,7 @@ from pathlib import Path
 
 from feedtool.config import Settings
 from feedtool.entry import Entry
-from feedtool.render.feeds import site_feed
+from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
 from feedtool.render.jsonfeed import json_item
 from feedtool.render.rss_atom import ItemTemplates, item_values
@@ -26,14 +26,19 @@ from feedtool.site import Site
 RSS_ITEM, ATOM_ENTRY, JSON_ITEM, PAGE, LISTING_LINE = range(5)
 
 
-def render_pieces(site: Site, entry: Entry, templates: ItemTemplates) -> list[bytes]:
-    """Every piece of one entry, as UTF-8, feed items indented and ending in a newline."""
+def render_pieces(
+    site: Site, entry: Entry, templates: ItemTemplates, main_feed: FeedSpec
+) -> list[bytes]:
+    """Every piece of one entry, as UTF-8, feed items indented and ending in a newline.
+
+    ``main_feed`` is the site's own feed, which the entry's page links to.
+    """
     rss, atom = templates.render(item_values(site, entry))
     return [
         f"    {rss}\n".encode(),
         f"  {atom}\n".encode(),
         json_item(site, entry).encode(),
-        render_entry_page(site, entry, site_feed(site)),
+        render_entry_page(site, entry, main_feed),
         entry_listing_line(site, entry, LISTING_ROOT).encode(),
     ]
 
@@ -55,12 +60,13 @@ class PieceRenderer:
         self.site = site if isinstance(site, Site) else Site(site, (), ())
         self.path = str(path)
         self._templates = ItemTemplates()
+        self._main_feed = site_feed(self.site)  # made once: it looks at every entry
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._size = 0
 
     def render(self, entry: Entry) -> Location:
         """Render the entry's pieces and append them to the file: where they went."""
-        pieces = render_pieces(self.site, entry, self._templates)
+        pieces = render_pieces(self.site, entry, self._templates, self._main_feed)
         offset = self._size
         data = b"".join(pieces)
         written = os.write(self._fd, data)
