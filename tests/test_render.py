@@ -77,3 +77,39 @@ def _fields(values: ItemValues) -> dict:
 
 def _replace(values: ItemValues, **changes) -> ItemValues:
     return ItemValues(**{**_fields(values), **changes})
+
+
+@settings(max_examples=300, deadline=None)
+@given(dates)
+def test_rfc2822_dates_are_feedgens(moment):
+    from feedgen.util import formatRFC2822
+
+    from feedtool.render.rss_atom import rfc2822
+
+    assert rfc2822(moment) == formatRFC2822(moment)
+
+
+json_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+json_items = st.fixed_dictionaries(
+    {"id": json_text, "url": json_text, "title": json_text},
+    optional={
+        "summary": json_text,
+        "content_html": json_text,
+        "authors": st.lists(st.fixed_dictionaries({"name": json_text}), max_size=2),
+        "tags": st.lists(json_text, max_size=4),
+        "language": json_text,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_items)
+def test_json_items_are_written_as_json_dumps_writes_them(item):
+    import json
+
+    from feedtool.render.jsonfeed import _indented
+
+    expected = "\n".join(
+        f"    {line}" for line in json.dumps(item, ensure_ascii=False, indent=2).split("\n")
+    )
+    assert "    " + _indented(item, "    ") == expected

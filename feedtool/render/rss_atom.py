@@ -252,6 +252,20 @@ _NOT_PLAIN_XML = re.compile(
 )
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc2822(moment: datetime) -> str:
+    """The date as feedgen's ``formatRFC2822`` writes it, without switching the locale.
+
+    feedgen switches the whole process to the C locale and back for each date, for the
+    English day and month names; those come from the tables above instead.
+    """
+    day, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
+    return f"{day}, {moment:%d} {month} {moment:%Y %H:%M:%S %z}"
+
+
 def _escape_text(text: str) -> str:
     """Text content escaped exactly as lxml (libxml2) serializes it."""
     return (
@@ -323,7 +337,7 @@ class ItemTemplates:
             "summary": values.summary,
             "summary_html": values.summary_html,
             "content": values.content,
-            "published_rfc": formatRFC2822(values.published),
+            "published_rfc": rfc2822(values.published),
             "published_iso": values.published.isoformat(),
             "updated_iso": values.updated.isoformat(),
         }
