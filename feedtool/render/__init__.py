@@ -77,13 +77,18 @@ class SiteRenderer:
         self.pieces = pieces
         self.feeds = FeedWriter(site, pieces)
         self.json = JsonFeedWriter(site, pieces)
-        # Each entry's version, worked out once: listings and feeds hash them many times.
-        self._versions = {entry.id: entry_version(entry).encode() for entry in site.entries}
+        # Each entry's version, hashed once: listings and feeds hash them many times. Short
+        # hashes, because a site of 100,000 entries keeps one per entry and per output.
+        self._versions = {
+            entry.id: _short_hash(entry_version(entry).encode()) for entry in site.entries
+        }
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
-        digest = hashlib.sha256(f"{self.settings_key}\0{kind}\0{parts!r}".encode())
+        digest = hashlib.blake2b(
+            f"{self.settings_key}\0{kind}\0{parts!r}".encode(), digest_size=KEY_BYTES
+        )
         versions = self._versions
-        digest.update(b"\0".join([versions[entry.id] for entry in entries]))
+        digest.update(b"".join([versions[entry.id] for entry in entries]))
         return digest.hexdigest()
 
     def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
@@ -113,8 +118,7 @@ class SiteRenderer:
         for entry in site.entries:
             yield Output(
                 site.page_path(entry),
-                # Not hashed: one entry's version is short, and there are many pages.
-                f"{self.settings_key}:entry:{self._versions[entry.id].decode()}",
+                self._key("entry", entries=(entry,)),
                 lambda entry=entry: self.pieces.page(entry),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
@@ -146,6 +150,15 @@ class SiteRenderer:
             key,
             lambda: render_listing_page(self.site, feed, page, self.pieces.listing_line),
         )
+
+
+# Output keys and entry versions are BLAKE2b hashes of this many bytes: 128 bits, so
+# that two different inputs never share a key in practice.
+KEY_BYTES = 16
+
+
+def _short_hash(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=KEY_BYTES).digest()
 
 
 def entry_version(entry: Entry) -> str:
