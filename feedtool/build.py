@@ -291,7 +291,9 @@ class FeedChecker:
             # Spawned, not forked: a forked worker would share the publish lock's open
             # file, and hold the lock for as long as it outlived a killed build.
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=get_context("spawn"), initializer=leave_when_orphaned
+                max_workers=CHECK_PROCESSES,
+                mp_context=get_context("spawn"),
+                initializer=leave_when_orphaned,
             )
         if self._pool is None:
             self._pending.append(validation_errors(document, path))
@@ -322,8 +324,11 @@ class FeedChecker:
 # small build is done before a process could start, a big one has big feeds from the start.
 INLINE_CHECKS = 24
 INLINE_CHECK_BYTES = 2_000_000
-# Documents sent to the second process and not yet checked, at most.
+# Documents sent to the checking processes and not yet checked, at most.
 MAX_WAITING_CHECKS = 16
+# Checking processes: checking every item of every feed takes longer than rendering them,
+# so the rendering often waits; a second checker uses the time it would leave idle.
+CHECK_PROCESSES = 2
 
 
 def _cores() -> int:
