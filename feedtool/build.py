@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -20,8 +20,10 @@ from feedtool.config import Settings
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.processes import leave_when_orphaned
 from feedtool.publish import (
+    OutputData,
     PublishResult,
     clean_stale_staging,
+    make_work_folder,
     output_state,
     plan,
     publish,
@@ -154,11 +156,12 @@ def _build(
         )
     from feedtool.render.pieces import PieceStore  # see _render_and_publish on late imports
 
-    with tempfile.TemporaryDirectory(prefix="feedtool-pieces-") as folder:
+    folder = make_work_folder(settings.output)
+    try:
         site, warnings, read = load_site(
-            settings, skip_invalid, cache=cache, scanned=scanned, pieces_folder=Path(folder)
+            settings, skip_invalid, cache=cache, scanned=scanned, pieces_folder=folder
         )
-        pieces = PieceStore(site, Path(folder), read.pieces)
+        pieces = PieceStore(site, folder, read.pieces)
         try:
             report = BuildReport(len(site.entries), PublishResult(), warnings)
             _render_and_publish(
@@ -169,6 +172,8 @@ def _build(
             return report
         finally:
             pieces.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _render_and_publish(
@@ -236,7 +241,7 @@ def _rendered(
     previous: dict[str, str],
     cache: BuildCache,
     checks: dict[str, bytes],
-) -> Iterator[tuple[str, bytes | None]]:
+) -> Iterator[tuple[str, OutputData]]:
     """Each output's bytes, or ``None`` when its key says the published file is current.
 
     The documents the validator should see for feeds go into ``checks``.
@@ -256,8 +261,8 @@ def _rendered(
 
 
 def _advancing(
-    files: Iterable[tuple[str, bytes | None]], bar: Any
-) -> Iterator[tuple[str, bytes | None]]:
+    files: Iterable[tuple[str, OutputData]], bar: Any
+) -> Iterator[tuple[str, OutputData]]:
     for item in files:
         yield item
         bar.update(1)
@@ -343,8 +348,8 @@ def validation_errors(document: bytes, path: str) -> list[str]:
 
 
 def _counted(
-    files: Iterable[tuple[str, bytes | None]], report: BuildReport
-) -> Iterator[tuple[str, bytes | None]]:
+    files: Iterable[tuple[str, OutputData]], report: BuildReport
+) -> Iterator[tuple[str, OutputData]]:
     from feedtool.render import is_feed_path  # see _build on late imports
 
     for relative, data in files:

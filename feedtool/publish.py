@@ -10,10 +10,13 @@ a user put there (a CNAME, images) are never touched.
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import glob
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -26,6 +29,27 @@ from feedtool.errors import PublishError
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """An output already written, complete, to a file of the build's own on the same file
+    system: publishing moves it into place instead of writing its bytes again.
+
+    Worker processes write entries' pages this way while they parse: creating files is
+    slow on some file systems, and so it happens on every core at once.
+    """
+
+    path: str
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as handle:
+            return handle.read()
+
+
+# What a renderer hands over for an output file: its bytes, a prepared file, or None
+# when it knows the published file is current.
+OutputData = bytes | PreparedFile | None
 
 
 class Checker(Protocol):
@@ -84,7 +108,7 @@ def lock_path(output: Path) -> Path:
 
 def publish(
     output: Path,
-    files: Iterable[tuple[str, bytes | None]],
+    files: Iterable[tuple[str, OutputData]],
     check: Checker | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> PublishResult:
@@ -97,6 +121,8 @@ def publish(
         staging = staging_path(output)
         # A staging folder that exists now was left by a build that was killed.
         shutil.rmtree(staging, ignore_errors=True)
+        for orphan in _orphaned_work_folders(output):
+            shutil.rmtree(orphan, ignore_errors=True)
         try:
             staging.mkdir()
             result, expected = _stage(output, staging, files, check)
@@ -171,6 +197,7 @@ def _keep_copy(path: Path, copy: Path) -> None:
 def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """Remove what a killed build left beside the output folder, under the build lock."""
     leftovers = [staging_path(output), _replaced_path(staging_path(output))]
+    leftovers += _orphaned_work_folders(output)
     if not any(path.exists() for path in leftovers):
         return
     with _Lock(lock_path(output), lock_timeout, output):
@@ -178,7 +205,40 @@ def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
             shutil.rmtree(path, ignore_errors=True)
 
 
-def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:
+def make_work_folder(output: Path) -> Path:
+    """A private folder beside the output folder, for files a build prepares before
+    publishing them (see ``PreparedFile``); the build removes it when it ends.
+
+    Beside the output, so that a prepared file is moved into place, never copied. Its name
+    holds the build's process id: a folder whose build is gone was left by a killed build.
+    """
+    parent = output.parent if output.parent.is_dir() else Path(tempfile.gettempdir())
+    prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def _orphaned_work_folders(output: Path) -> list[Path]:
+    if not output.parent.is_dir():
+        return []
+    found = []
+    for path in output.parent.glob(f".{glob.escape(output.name)}.feedtool-work-*-*"):
+        pid = path.name.rsplit(".feedtool-work-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            found.append(path)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def plan(output: Path, files: Iterable[tuple[str, bytes | PreparedFile]]) -> PublishResult:
     """What ``publish`` would change, without writing anything (``build --check``)."""
     result = PublishResult()
     expected: set[str] = set()
@@ -199,7 +259,7 @@ def plan(output: Path, files: Iterable[tuple[str, bytes]]) -> PublishResult:
 def _stage(
     output: Path,
     staging: Path,
-    files: Iterable[tuple[str, bytes | None]],
+    files: Iterable[tuple[str, OutputData]],
     check: Checker | None,
 ) -> tuple[PublishResult, set[str]]:
     result = PublishResult()
@@ -216,12 +276,15 @@ def _stage(
                 result.unchanged += 1
                 continue
             if check is not None:
-                check.submit(relative, data)
+                check.submit(relative, data.read() if isinstance(data, PreparedFile) else data)
             staged = staging / relative
             if staged.parent not in made_folders:
                 staged.parent.mkdir(parents=True, exist_ok=True)
                 made_folders.add(staged.parent)
-            writer.write(staged, data)
+            if isinstance(data, PreparedFile):
+                _move_prepared(data, staged)
+            else:
+                writer.write(staged, data)
             result.written.append(relative)
     result.written.sort()
     return result, expected
@@ -268,9 +331,22 @@ def _write_file(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _move_prepared(prepared: PreparedFile, staged: Path) -> None:
     try:
-        if path.stat().st_size != len(data):
+        os.rename(prepared.path, staged)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        _write_file(staged, prepared.read())  # another file system after all: copy it
+
+
+def _same_bytes(path: Path, data: bytes | PreparedFile) -> bool:
+    try:
+        if isinstance(data, PreparedFile):
+            if path.stat().st_size != os.stat(data.path).st_size:
+                return False
+            data = data.read()
+        elif path.stat().st_size != len(data):
             return False
         return path.read_bytes() == data
     except OSError:

@@ -271,7 +271,11 @@ class _Worker:
         if pieces_folder is not None:
             from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
 
-            self.renderer = PieceRenderer(settings, pieces_folder / f"worker-{os.getpid()}")
+            self.renderer = PieceRenderer(
+                settings,
+                pieces_folder / f"worker-{os.getpid()}",
+                pages=pieces_folder / f"pages-{os.getpid()}",
+            )
 
 
 _worker: _Worker | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedtool.entry import Entry
+from feedtool.publish import PreparedFile
 from feedtool.render.feeds import (
     ARCHIVE_FOLDER,
     ATOM_NAME,
@@ -53,15 +54,15 @@ def is_feed_path(relative: str) -> bool:
 class Output:
     """One output file: where it goes, what it is made from, and how to make it.
 
-    ``make`` returns the bytes, or for a feed a ``Rendered`` with the bytes and the
-    document to validate.
+    ``make`` returns the bytes, for a feed a ``Rendered`` with the bytes and the document
+    to validate, or for an entry's page a ``PreparedFile`` its worker wrote.
     """
 
     path: str
     key: str
-    make: Callable[[], bytes | Rendered]
+    make: Callable[[], bytes | Rendered | PreparedFile]
 
-    def bytes_and_check(self) -> tuple[bytes, bytes | None]:
+    def bytes_and_check(self) -> tuple[bytes | PreparedFile, bytes | None]:
         made = self.make()
         if isinstance(made, Rendered):
             return made.data, made.check
@@ -178,7 +179,8 @@ def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
         pieces = PieceStore(site, Path(folder))
         try:
             for output in SiteRenderer(site, pieces).outputs():
-                yield output.path, output.bytes_and_check()[0]
+                data = output.bytes_and_check()[0]
+                yield output.path, data.read() if isinstance(data, PreparedFile) else data
         finally:
             pieces.close()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from feedtool.config import Settings
 from feedtool.entry import Entry
+from feedtool.publish import PreparedFile
 from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
 from feedtool.render.jsonfeed import json_item
@@ -45,20 +46,30 @@ def render_pieces(
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where one entry's pieces are: which file, from which offset, and each one's size."""
+    """Where one entry's pieces are: which file, from which offset, and each one's size.
+
+    ``page`` is the file holding the entry's whole page, when it has one of its own.
+    """
 
     file: str
     offset: int
     sizes: tuple[int, ...]
+    page: str | None = None
 
 
 class PieceRenderer:
     """Renders entries' pieces into one file of its own (each worker process has one)."""
 
-    def __init__(self, site: Site | Settings, path: Path):
+    def __init__(self, site: Site | Settings, path: Path, pages: Path | None = None):
+        """``pages``: a folder to write each entry's page to as a file of its own, ready to
+        be moved into the output (see ``feedtool.publish.PreparedFile``)."""
         # A worker knows only the settings: that is all pieces are made from.
         self.site = site if isinstance(site, Site) else Site(site, (), ())
         self.path = str(path)
+        self.pages = pages
+        if pages is not None:
+            pages.mkdir()
+        self._count = 0
         self._templates = ItemTemplates()
         self._main_feed = site_feed(self.site)  # made once: it looks at every entry
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -67,16 +78,35 @@ class PieceRenderer:
     def render(self, entry: Entry) -> Location:
         """Render the entry's pieces and append them to the file: where they went."""
         pieces = render_pieces(self.site, entry, self._templates, self._main_feed)
+        page = None
+        if self.pages is not None:
+            page = str(self.pages / f"{self._count}.html")
+            self._count += 1
+            _write_new(page, pieces[PAGE])
+            pieces[PAGE] = b""
         offset = self._size
         data = b"".join(pieces)
-        written = os.write(self._fd, data)
-        while written < len(data):  # a short write (interrupted): write the rest
-            written += os.write(self._fd, data[written:])
+        _write_all(self._fd, data)
         self._size += len(data)
-        return Location(self.path, offset, tuple(len(piece) for piece in pieces))
+        return Location(self.path, offset, tuple(len(piece) for piece in pieces), page)
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # a short write (interrupted): write the rest
+        view = view[os.write(descriptor, view) :]
+
+
+def _write_new(path: str, data: bytes) -> None:
+    # Created as publishing creates files (the umask decides), since it is moved there.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        _write_all(descriptor, data)
+    finally:
+        os.close(descriptor)
 
 
 class PieceStore:
@@ -107,7 +137,11 @@ class PieceStore:
     def json_item(self, entry: Entry) -> bytes:
         return self._piece(entry, JSON_ITEM)
 
-    def page(self, entry: Entry) -> bytes:
+    def page(self, entry: Entry) -> bytes | PreparedFile:
+        """The entry's page: as a file when its worker wrote one (each is used once)."""
+        location = self._where.get((entry.source, entry.id))
+        if location is not None and location.page is not None:
+            return PreparedFile(location.page)
         return self._piece(entry, PAGE)
 
     def listing_line(self, entry: Entry) -> str:
