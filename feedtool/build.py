@@ -21,6 +21,7 @@ from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.processes import leave_when_orphaned
 from feedtool.publish import (
     OutputData,
+    PreparedFile,
     PublishResult,
     clean_stale_staging,
     make_work_folder,
@@ -284,11 +285,13 @@ class FeedChecker:
         self._inline_bytes = 0
         self._waiting: deque[int] = deque()  # indexes in _pending of checks not yet done
 
-    def submit(self, relative: str, data: bytes) -> None:
+    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
         from feedtool.render import is_feed_path  # see _build on late imports
 
         if not is_feed_path(relative):
-            return
+            return  # a page: read no further
+        if isinstance(data, PreparedFile):
+            data = data.read()
         document, path = self.checks.pop(relative, data), str(self.output / relative)
         self._inline_bytes += len(document)
         many = len(self._pending) >= INLINE_CHECKS or self._inline_bytes > INLINE_CHECK_BYTES

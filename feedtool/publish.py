@@ -55,7 +55,7 @@ OutputData = bytes | PreparedFile | None
 class Checker(Protocol):
     """Checks each changed file before anything is published."""
 
-    def submit(self, relative: str, data: bytes) -> None:
+    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
         """Start checking one file (the check may run elsewhere meanwhile)."""
 
     def problems(self) -> list[str]:
@@ -69,7 +69,9 @@ class CheckEach:
         self._check = check
         self._problems: list[str] = []
 
-    def submit(self, relative: str, data: bytes) -> None:
+    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
+        if isinstance(data, PreparedFile):
+            data = data.read()
         self._problems.extend(self._check(relative, data))
 
     def problems(self) -> list[str]:
@@ -276,7 +278,7 @@ def _stage(
                 result.unchanged += 1
                 continue
             if check is not None:
-                check.submit(relative, data.read() if isinstance(data, PreparedFile) else data)
+                check.submit(relative, data)
             staged = staging / relative
             if staged.parent not in made_folders:
                 staged.parent.mkdir(parents=True, exist_ok=True)
