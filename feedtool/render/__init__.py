@@ -80,8 +80,9 @@ class SiteRenderer:
         self.json = JsonFeedWriter(site, pieces)
         # Each entry's version, hashed once: listings and feeds hash them many times. Short
         # hashes, because a site of 100,000 entries keeps one per entry and per output.
+        prefix = f"{settings_key}\0".encode()
         self._versions = {
-            entry.id: _short_hash(entry_version(entry).encode()) for entry in site.entries
+            entry.id: _short_hash(prefix + entry_version(entry).encode()) for entry in site.entries
         }
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
@@ -119,7 +120,9 @@ class SiteRenderer:
         for entry in site.entries:
             yield Output(
                 site.page_path(entry),
-                self._key("entry", entries=(entry,)),
+                # An entry's page shows that entry alone: its version (with the settings)
+                # is the key, without hashing again for each of 100,000 pages.
+                self._versions[entry.id].hex(),
                 lambda entry=entry: self.pieces.page(entry),
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
