@@ -20,6 +20,7 @@ from feedtool.config import Settings
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.processes import leave_when_orphaned
 from feedtool.publish import (
+    Checker,
     OutputData,
     PreparedFile,
     PublishResult,
@@ -28,6 +29,7 @@ from feedtool.publish import (
     output_state,
     plan,
     publish,
+    write_new_file,
 )
 from feedtool.site import Site, collect_site, future_date_warnings
 from feedtool.sources import (
@@ -202,6 +204,18 @@ def _render_and_publish(
             for path, key in previous_keys.items()
             if os.path.isfile(os.path.join(settings.output, path))
         }
+    checker: Checker = FeedChecker(settings.output, checks)
+    if not check_only and _cores() > 1:
+        listed = list(outputs)
+        outputs = iter(listed)
+        to_make = [
+            index
+            for index, output in enumerate(listed)
+            if output.work and previous_keys.get(output.path) != output.key
+        ]
+        if len(to_make) >= PARALLEL_RENDER_MIN_OUTPUTS:
+            rendering = ParallelRendering(listed, to_make, pieces.folder, settings.output)
+            outputs, checker = rendering.outputs(), rendering
     files = _counted(_rendered(outputs, previous_keys, cache, checks), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
@@ -210,9 +224,7 @@ def _render_and_publish(
         if check_only:
             report.result = plan(settings.output, files)
         else:
-            report.result = publish(
-                settings.output, files, check=FeedChecker(settings.output, checks)
-            )
+            report.result = publish(settings.output, files, check=checker)
 
 
 def _save_cache(
@@ -326,6 +338,89 @@ class FeedChecker:
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
+
+
+# Outputs to make (feeds and listing pages) from which the work is shared out among
+# processes, one per core; fewer are made sooner in the build's own process.
+PARALLEL_RENDER_MIN_OUTPUTS = 500
+# How many outputs a rendering process takes at a time.
+RENDER_BATCH = 64
+
+
+class ParallelRendering:
+    """Makes outputs in processes forked from the build, one per core, and checks them there.
+
+    Each process writes the outputs it makes to files of its own in the build's work
+    folder (moved into place by publishing, see ``PreparedFile``) and validates the feeds
+    among them as ``FeedChecker`` does: each feed's head and each item it has not already
+    seen. Forked after the site is read, they share it without copying it. This is also
+    the ``Checker`` publishing asks for problems: the processes found them already.
+    """
+
+    def __init__(self, outputs: list[Output], to_make: list[int], folder: Path, output: Path):
+        global _rendering
+        self._outputs = outputs
+        self._to_make = set(to_make)
+        self._problems: list[str] = []
+        _rendering = (outputs, folder, output)
+        batches = [
+            to_make[start : start + RENDER_BATCH] for start in range(0, len(to_make), RENDER_BATCH)
+        ]
+        # Forked now, before publishing takes its lock or starts its writing thread.
+        self._pool = ProcessPoolExecutor(
+            _cores(), mp_context=get_context("fork"), initializer=leave_when_orphaned
+        )
+        self._made = self._pool.map(_make_batch, batches)
+
+    def outputs(self) -> Iterator[Output]:
+        """The outputs in their order, those made by the processes as prepared files."""
+        from feedtool.render import Output  # see _render_and_publish on late imports
+
+        made: Iterator[tuple[str, list[str]]] = (item for batch in self._made for item in batch)
+        try:
+            for index, output in enumerate(self._outputs):
+                if index not in self._to_make:
+                    yield output
+                    continue
+                prepared, problems = next(made)
+                self._problems.extend(problems)
+                yield Output(
+                    output.path, output.key, lambda prepared=prepared: PreparedFile(prepared)
+                )
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+            global _rendering
+            _rendering = None  # a long-running process (serve --watch) builds again
+
+    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
+        """Nothing to do: the processes that made the feeds checked them."""
+
+    def problems(self) -> list[str]:
+        return self._problems
+
+
+# What a rendering process works from, set before it is forked.
+_rendering: tuple[list[Output], Path, Path] | None = None
+
+
+def _make_batch(indexes: list[int]) -> list[tuple[str, list[str]]]:
+    """In a rendering process: make these outputs, write each to a file, check the feeds."""
+    from feedtool.render import is_feed_path  # see _render_and_publish on late imports
+
+    assert _rendering is not None
+    outputs, folder, output_folder = _rendering
+    made = []
+    for index in indexes:
+        output = outputs[index]
+        data, check = output.bytes_and_check()
+        assert not isinstance(data, PreparedFile)
+        prepared = str(folder / f"made-{os.getpid()}-{index}")
+        write_new_file(prepared, data)
+        problems = []
+        if is_feed_path(output.path):
+            problems = validation_errors(check or data, str(output_folder / output.path))
+        made.append((prepared, problems))
+    return made
 
 
 # Feeds validated in the build's own process before a second process takes over: a

@@ -323,6 +323,17 @@ class _FileWriter:
             self._pool.shutdown(cancel_futures=True)
 
 
+def write_new_file(path: str, data: bytes) -> None:
+    """Write a file that must not exist yet, created as publishing creates files."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
+
+
 def _write_file(path: Path, data: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:

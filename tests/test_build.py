@@ -243,11 +243,16 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
     assert sorted(set(site.snapshot()) - {MANIFEST_NAME}) == listed
 
 
-@pytest.mark.parametrize("inline_checks", [100, 0], ids=["in-process", "second-process"])
+@pytest.mark.parametrize(
+    ("inline_checks", "parallel_from"),
+    [(100, 10**9), (0, 10**9), (100, 1)],
+    ids=["in-process", "second-process", "rendering-processes"],
+)
 def test_an_invalid_feed_is_never_published(
-    three_entry_site: SiteFolder, monkeypatch, inline_checks: int
+    three_entry_site: SiteFolder, monkeypatch, inline_checks: int, parallel_from: int
 ):
     monkeypatch.setattr(feedtool.build, "INLINE_CHECKS", inline_checks)
+    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", parallel_from)
     site = three_entry_site
     build(site.settings())
     before = site.snapshot()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import feedtool.build
 import feedtool.sources
 from feedtool.build import build
 from feedtool.cache import CACHE_DIR, FILES_NAME, HEAD_NAME
@@ -171,20 +172,28 @@ def test_a_settings_change_invalidates_the_cache(three_entry_site: SiteFolder, t
     assert snapshot(site.output) == clean_build(site, tmp_path, title="Renamed site")
 
 
-def test_parallel_parsing_gives_the_same_output_as_one_process(
+def test_parallel_parsing_and_rendering_give_the_same_output_as_one_process(
     site: SiteFolder, tmp_path: Path, monkeypatch
 ):
     rng = random.Random(7)
     for number in range(40):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     site.add("bad.txt", "Date: nonsense\n\nBad\n")
+    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 10**9)
     build(site.settings(), use_cache=False, skip_invalid=True)
     single = snapshot(site.output)
     monkeypatch.setattr(feedtool.sources, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 1)
     parallel_output = tmp_path / "parallel"
     report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
     assert snapshot(parallel_output) == single
     assert any("bad.txt" in str(w) for w in report.warnings)
+    # And incrementally: one entry edited, rendered by the processes, as a clean build.
+    (site.entries / "bad.txt").unlink()
+    build(site.settings(output=parallel_output))
+    site.add("007.txt", random_article(rng, 1007))
+    build(site.settings(output=parallel_output))
+    assert snapshot(parallel_output) == clean_build(site, tmp_path)
 
 
 def test_a_build_with_nothing_changed_still_cleans_up_after_a_killed_build(

@@ -61,6 +61,8 @@ class Output:
     path: str
     key: str
     make: Callable[[], bytes | Rendered | PreparedFile]
+    # False for an output already made elsewhere (an entry's page): no work to share out.
+    work: bool = True
 
     def bytes_and_check(self) -> tuple[bytes | PreparedFile, bytes | None]:
         made = self.make()
@@ -124,6 +126,7 @@ class SiteRenderer:
                 # is the key, without hashing again for each of 100,000 pages.
                 self._versions[entry.id].hex(),
                 lambda entry=entry: self.pieces.page(entry),
+                work=False,
             )
         categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
         yield Output(

@@ -127,6 +127,7 @@ class PieceStore:
         self._where: dict[tuple[str, str], Location] = dict(rendered or {})
         self._readers: dict[str, int] = {}
         self._own: PieceRenderer | None = None
+        self._own_process = 0
 
     def rss_item(self, entry: Entry) -> bytes:
         return self._piece(entry, RSS_ITEM)
@@ -152,8 +153,11 @@ class PieceStore:
         key = entry.source, entry.id
         location = self._where.get(key)
         if location is None:
-            if self._own is None:
-                self._own = PieceRenderer(self.site, self.folder / "main")
+            if self._own is None or self._own_process != os.getpid():
+                # One file per process: rendering processes forked from this one (see
+                # feedtool.build) make the pieces they lack into files of their own.
+                self._own = PieceRenderer(self.site, self.folder / f"made-{os.getpid()}")
+                self._own_process = os.getpid()
             location = self._where[key] = self._own.render(entry)
         reader = self._readers.get(location.file)
         if reader is None:
