@@ -194,7 +194,8 @@ def _render_and_publish(
     # renderers or the validator, and starts faster without them.
     from feedtool.render import SiteRenderer, planned_output_count
 
-    outputs = SiteRenderer(site, pieces, cache.key).outputs()
+    renderer = SiteRenderer(site, pieces, cache.key)
+    outputs = renderer.outputs()
     checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()
     if not published_as_left:
@@ -206,16 +207,15 @@ def _render_and_publish(
         }
     checker: Checker = FeedChecker(settings.output, checks)
     if not check_only and _cores() > 1:
-        listed = list(outputs)
-        outputs = iter(listed)
+        # A first pass for the outputs to share out; the second yields every output in order.
         to_make = [
-            index
-            for index, output in enumerate(listed)
+            output
+            for output in renderer.outputs()
             if output.work and previous_keys.get(output.path) != output.key
         ]
         if len(to_make) >= PARALLEL_RENDER_MIN_OUTPUTS:
-            rendering = ParallelRendering(listed, to_make, pieces.folder, settings.output)
-            outputs, checker = rendering.outputs(), rendering
+            rendering = ParallelRendering(to_make, pieces.folder, settings.output)
+            outputs, checker = rendering.outputs(renderer.outputs()), rendering
     files = _counted(_rendered(outputs, previous_keys, cache, checks), report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
@@ -357,29 +357,27 @@ class ParallelRendering:
     the ``Checker`` publishing asks for problems: the processes found them already.
     """
 
-    def __init__(self, outputs: list[Output], to_make: list[int], folder: Path, output: Path):
+    def __init__(self, to_make: list[Output], folder: Path, output: Path):
         global _rendering
-        self._outputs = outputs
-        self._to_make = set(to_make)
+        self._to_make = {output.path for output in to_make}
         self._problems: list[str] = []
-        _rendering = (outputs, folder, output)
-        batches = [
-            to_make[start : start + RENDER_BATCH] for start in range(0, len(to_make), RENDER_BATCH)
-        ]
+        _rendering = (to_make, folder, output)
+        indexes = range(len(to_make))
+        batches = [indexes[start : start + RENDER_BATCH] for start in indexes[::RENDER_BATCH]]
         # Forked now, before publishing takes its lock or starts its writing thread.
         self._pool = ProcessPoolExecutor(
             _cores(), mp_context=get_context("fork"), initializer=leave_when_orphaned
         )
         self._made = self._pool.map(_make_batch, batches)
 
-    def outputs(self) -> Iterator[Output]:
-        """The outputs in their order, those made by the processes as prepared files."""
+    def outputs(self, every: Iterator[Output]) -> Iterator[Output]:
+        """``every`` output in its order, those made by the processes as prepared files."""
         from feedtool.render import Output  # see _render_and_publish on late imports
 
         made: Iterator[tuple[str, list[str]]] = (item for batch in self._made for item in batch)
         try:
-            for index, output in enumerate(self._outputs):
-                if index not in self._to_make:
+            for output in every:
+                if output.path not in self._to_make:
                     yield output
                     continue
                 prepared, problems = next(made)
@@ -400,10 +398,10 @@ class ParallelRendering:
 
 
 # What a rendering process works from, set before it is forked.
-_rendering: tuple[list[Output], Path, Path] | None = None
+_rendering: tuple[list[Output], Path, Path] | None = None  # the outputs to make
 
 
-def _make_batch(indexes: list[int]) -> list[tuple[str, list[str]]]:
+def _make_batch(indexes: range) -> list[tuple[str, list[str]]]:
     """In a rendering process: make these outputs, write each to a file, check the feeds."""
     from feedtool.render import is_feed_path  # see _render_and_publish on late imports
 

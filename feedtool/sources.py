@@ -272,9 +272,7 @@ class _Worker:
             from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
 
             self.renderer = PieceRenderer(
-                settings,
-                pieces_folder / f"worker-{os.getpid()}",
-                pages=pieces_folder / f"pages-{os.getpid()}",
+                settings, pieces_folder / f"worker-{os.getpid()}", pages=True
             )
 
 

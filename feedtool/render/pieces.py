@@ -23,6 +23,8 @@ from feedtool.render.jsonfeed import json_item
 from feedtool.render.rss_atom import ItemTemplates, item_values
 from feedtool.site import Site
 
+# Beside a piece file named N, the folder of the pages its renderer wrote.
+PAGES_PREFIX = "pages-"
 # The kinds of piece, in the order they are stored.
 RSS_ITEM, ATOM_ENTRY, JSON_ITEM, PAGE, LISTING_LINE = range(5)
 
@@ -48,27 +50,33 @@ def render_pieces(
 class Location:
     """Where one entry's pieces are: which file, from which offset, and each one's size.
 
-    ``page`` is the file holding the entry's whole page, when it has one of its own.
+    ``page`` numbers the file holding the entry's whole page, when it has one of its own
+    (see ``page_file``): a number, not a path, since a build keeps one per entry.
     """
 
     file: str
     offset: int
     sizes: tuple[int, ...]
-    page: str | None = None
+    page: int = -1
+
+    def page_file(self) -> str:
+        """The file ``PieceRenderer`` wrote the page to, beside ``file``."""
+        folder, _, name = self.file.rpartition("/")
+        return f"{folder}/{PAGES_PREFIX}{name}/{self.page}.html"
 
 
 class PieceRenderer:
     """Renders entries' pieces into one file of its own (each worker process has one)."""
 
-    def __init__(self, site: Site | Settings, path: Path, pages: Path | None = None):
-        """``pages``: a folder to write each entry's page to as a file of its own, ready to
-        be moved into the output (see ``feedtool.publish.PreparedFile``)."""
+    def __init__(self, site: Site | Settings, path: Path, pages: bool = False):
+        """With ``pages``, each entry's page is written to a file of its own, ready to be
+        moved into the output (see ``feedtool.publish.PreparedFile``)."""
         # A worker knows only the settings: that is all pieces are made from.
         self.site = site if isinstance(site, Site) else Site(site, (), ())
         self.path = str(path)
-        self.pages = pages
-        if pages is not None:
-            pages.mkdir()
+        self.pages = path.with_name(PAGES_PREFIX + path.name) if pages else None
+        if self.pages is not None:
+            self.pages.mkdir()
         self._count = 0
         self._templates = ItemTemplates()
         self._main_feed = site_feed(self.site)  # made once: it looks at every entry
@@ -78,11 +86,11 @@ class PieceRenderer:
     def render(self, entry: Entry) -> Location:
         """Render the entry's pieces and append them to the file: where they went."""
         pieces = render_pieces(self.site, entry, self._templates, self._main_feed)
-        page = None
+        page = -1
         if self.pages is not None:
-            page = str(self.pages / f"{self._count}.html")
+            page = self._count
             self._count += 1
-            _write_new(page, pieces[PAGE])
+            _write_new(str(self.pages / f"{page}.html"), pieces[PAGE])
             pieces[PAGE] = b""
         offset = self._size
         data = b"".join(pieces)
@@ -141,8 +149,8 @@ class PieceStore:
     def page(self, entry: Entry) -> bytes | PreparedFile:
         """The entry's page: as a file when its worker wrote one (each is used once)."""
         location = self._where.get((entry.source, entry.id))
-        if location is not None and location.page is not None:
-            return PreparedFile(location.page)
+        if location is not None and location.page >= 0:
+            return PreparedFile(location.page_file())
         return self._piece(entry, PAGE)
 
     def listing_line(self, entry: Entry) -> str:
