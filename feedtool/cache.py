@@ -139,7 +139,7 @@ class BuildCache:
     """
 
     def __init__(self, folder: Path | None, key: str):
-        """``folder`` None means ``--no-cache``: a throwaway body store, nothing read or kept."""
+        """``folder`` None means ``--no-cache``: nothing is read or kept."""
         self.folder = folder
         self.key = key
         self.warnings: list[Diagnostic] = []

@@ -98,7 +98,8 @@ class Entry:
     dated_in_file: bool = False
     # SHA-256 of the file's bytes, set by the reader: what the incremental cache keys on.
     digest: str = ""
-    # Set when ``paragraphs`` were moved to the build's body store to bound memory.
+    # Set when the entry was read without its ``paragraphs``, to bound memory: the file's
+    # content hash, to read them again (see sources.read_body).
     body_key: str | None = None
 
 

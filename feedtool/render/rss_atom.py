@@ -1,9 +1,10 @@
 """RSS 2.0 and Atom 1.0 through feedgen, with its clock-reading defaults overridden.
 
 An entry usually sits in several feeds (the site's, one per category, an archive page).
-feedgen writes each entry's item once, and each feed's head once; a feed is its head
-with the items spliced in, so the cost of a build grows with the entries, not with the
-number of feeds they appear in.
+Each entry's item is written once (see ``feedtool.render.pieces``), by filling in a
+template feedgen wrote for that shape of item, and each feed's head by feedgen; a feed
+is its head with the items spliced in, so the cost of a build grows with the entries,
+not with the number of feeds they appear in.
 """
 
 from __future__ import annotations
