@@ -91,3 +91,24 @@ def test_archives_validate_clean(site: SiteFolder):
     reports = validate_targets([str(site.output / "archive")])
     assert len(reports) == 6
     assert all(not report.errors for report in reports), [r.errors for r in reports]
+
+
+def test_a_full_archive_page_is_not_even_rendered_again_when_entries_are_added(
+    site: SiteFolder, monkeypatch
+):
+    from feedtool.render.rss_atom import FeedWriter
+
+    add_entries(site, 6)
+    build(site.settings(archive_size=3))
+    rendered: list[str] = []
+    real_atom = FeedWriter.atom
+
+    def recording_atom(self, feed):
+        rendered.append(feed.folder + feed.atom_name)
+        return real_atom(self, feed)
+
+    monkeypatch.setattr(FeedWriter, "atom", recording_atom)
+    add_entries(site, 1, start=6)  # a third archive page appears
+    build(site.settings(archive_size=3))
+    assert "archive/3.xml" in rendered and "archive/2.xml" in rendered
+    assert "archive/1.xml" not in rendered

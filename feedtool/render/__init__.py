@@ -97,13 +97,20 @@ class SiteRenderer:
 
     def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
         """One feed in each of its formats."""
+        # What of the archive page count a feed shows: an archive page only whether it has a
+        # next page (so a full page's key, like its bytes, never changes again); the
+        # subscription feeds link the newest page.
+        if feed.archive_page is None:
+            pages: object = feed.archive_pages
+        else:
+            pages = feed.archive_page < feed.archive_pages
         key = self._key(
             "feed",
             feed.title,
             feed.description,
             feed.folder,
             feed.archive_page,
-            feed.archive_pages,
+            pages,
             entries=feed.entries,
         )
         yield Output(feed.folder + feed.rss_name, key, lambda: self.feeds.rss(feed))

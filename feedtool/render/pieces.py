@@ -11,7 +11,7 @@ of 100,000 entries holds only where each one is.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from feedtool.config import Settings
@@ -36,6 +36,9 @@ def render_pieces(
 
     ``main_feed`` is the site's own feed, which the entry's page links to.
     """
+    if entry.body_key is not None:
+        # Read without its body: read it once here for the three pieces that show it.
+        entry = replace(entry, paragraphs=site.paragraphs(entry), body_key=None)
     rss, atom = templates.render(item_values(site, entry))
     return [
         f"    {rss}\n".encode(),
@@ -155,6 +158,10 @@ class PieceStore:
 
     def listing_line(self, entry: Entry) -> str:
         """The entry's line in a listing, its links starting at ``LISTING_ROOT``."""
+        if (entry.source, entry.id) not in self._where:
+            # Made from the entry alone, without its body: when a new entry shifts every
+            # listing page, an incremental build reads no other entry's file for them.
+            return entry_listing_line(self.site, entry, LISTING_ROOT)
         return self._piece(entry, LISTING_LINE).decode()
 
     def _piece(self, entry: Entry, kind: int) -> bytes:
