@@ -323,25 +323,25 @@ class _FileWriter:
             self._pool.shutdown(cancel_futures=True)
 
 
-def write_new_file(path: str, data: bytes) -> None:
+def write_new_file(path: str | Path, data: bytes) -> None:
     """Write a file that must not exist yet, created as publishing creates files."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    _write_file(path, data, os.O_EXCL)
+
+
+def _write_file(path: str | Path, data: bytes, mode: int = os.O_TRUNC) -> None:
+    # Permissions as any new file gets them (the umask decides), like Path.write_bytes.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
+        write_all(descriptor, data)
     finally:
         os.close(descriptor)
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-    finally:
-        os.close(descriptor)
+def write_all(descriptor: int, data: bytes) -> None:
+    """Write all of ``data``: a write may take only part of it (when interrupted)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _move_prepared(prepared: PreparedFile, staged: Path) -> None:

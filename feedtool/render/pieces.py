@@ -16,7 +16,7 @@ from pathlib import Path
 
 from feedtool.config import Settings
 from feedtool.entry import Entry
-from feedtool.publish import PreparedFile
+from feedtool.publish import PreparedFile, write_all, write_new_file
 from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
 from feedtool.render.jsonfeed import json_item
@@ -93,31 +93,16 @@ class PieceRenderer:
         if self.pages is not None:
             page = self._count
             self._count += 1
-            _write_new(str(self.pages / f"{page}.html"), pieces[PAGE])
+            write_new_file(self.pages / f"{page}.html", pieces[PAGE])
             pieces[PAGE] = b""
         offset = self._size
         data = b"".join(pieces)
-        _write_all(self._fd, data)
+        write_all(self._fd, data)
         self._size += len(data)
         return Location(self.path, offset, tuple(len(piece) for piece in pieces), page)
 
     def close(self) -> None:
         os.close(self._fd)
-
-
-def _write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:  # a short write (interrupted): write the rest
-        view = view[os.write(descriptor, view) :]
-
-
-def _write_new(path: str, data: bytes) -> None:
-    # Created as publishing creates files (the umask decides), since it is moved there.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        _write_all(descriptor, data)
-    finally:
-        os.close(descriptor)
 
 
 class PieceStore:
