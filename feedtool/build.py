@@ -206,7 +206,10 @@ def _render_and_publish(
             if os.path.isfile(os.path.join(settings.output, path))
         }
     checker: Checker = FeedChecker(settings.output, checks)
-    if not check_only and _cores() > 1:
+    # Most outputs are to be made when nothing was published before, or many entries
+    # changed; an incremental build of a few changes makes few, and skips the extra pass.
+    much_to_make = not previous_keys or len(read.pieces) >= PARALLEL_RENDER_MIN_OUTPUTS
+    if not check_only and _cores() > 1 and much_to_make:
         # A first pass for the outputs to share out; the second yields every output in order.
         to_make = [
             output
