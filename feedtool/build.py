@@ -217,6 +217,7 @@ def _render_and_publish(
             if output.work and previous_keys.get(output.path) != output.key
         ]
         if len(to_make) >= PARALLEL_RENDER_MIN_OUTPUTS:
+            renderer.share_checks()
             rendering = ParallelRendering(to_make, pieces.folder, settings.output)
             outputs, checker = rendering.outputs(renderer.outputs()), rendering
     files = _counted(_rendered(outputs, previous_keys, cache, checks), report)

@@ -113,3 +113,17 @@ def test_json_items_are_written_as_json_dumps_writes_them(item):
         f"    {line}" for line in json.dumps(item, ensure_ascii=False, indent=2).split("\n")
     )
     assert "    " + _indented(item, "    ") == expected
+
+
+def test_validated_items_are_shared_with_processes_forked_after():
+    import multiprocessing
+
+    from feedtool.render import SharedChecked
+
+    checked = SharedChecked({"a": 0, "b": 1, "c": 2})
+    checked.update(["a"])
+    child = multiprocessing.get_context("fork").Process(target=checked.update, args=(["c"],))
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    assert "a" in checked and "c" in checked and "b" not in checked

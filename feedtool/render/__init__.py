@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.sharedctypes import RawArray
 from pathlib import Path
 
 from feedtool.entry import Entry
@@ -86,6 +87,13 @@ class SiteRenderer:
         self._versions = {
             entry.id: _short_hash(prefix + entry_version(entry).encode()) for entry in site.entries
         }
+
+    def share_checks(self) -> None:
+        """Keep which items were validated in memory shared with processes forked from now
+        on, so that among them each item is validated once, not once in each."""
+        index = {entry.id: number for number, entry in enumerate(self.site.entries)}
+        self.feeds.checked = (SharedChecked(index), SharedChecked(index))
+        self.json.checked = SharedChecked(index)
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
         digest = hashlib.blake2b(
@@ -164,6 +172,25 @@ class SiteRenderer:
             key,
             lambda: render_listing_page(self.site, feed, page, self.pieces.listing_line),
         )
+
+
+class SharedChecked:
+    """A set of entry ids held as one flag per entry in shared memory (see share_checks).
+
+    Two processes may both validate an item they look at in the same instant: harmless.
+    """
+
+    def __init__(self, index: dict[str, int]):
+        self._index = index
+        self._flags = RawArray("b", max(len(index), 1))
+
+    def __contains__(self, entry_id: object) -> bool:
+        return self._flags[self._index[entry_id]] == 1  # type: ignore[index]
+
+    def update(self, entry_ids: Iterable[str]) -> None:
+        flags, index = self._flags, self._index
+        for entry_id in entry_ids:
+            flags[index[entry_id]] = 1
 
 
 # Output keys and entry versions are BLAKE2b hashes of this many bytes: 128 bits, so

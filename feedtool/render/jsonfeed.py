@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from feedtool import __version__
 from feedtool.entry import Entry
 from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
-from feedtool.render.rss_atom import Rendered
+from feedtool.render.rss_atom import CheckedIds, Rendered
 from feedtool.site import Site
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class JsonFeedWriter:
     def __init__(self, site: Site, pieces: PieceStore):
         self.site = site
         self.pieces = pieces
-        self._checked: set[str] = set()
+        self.checked: CheckedIds = set()
 
     def render(self, feed: FeedSpec) -> Rendered:
         """The feed as JSON Feed 1.1 bytes (UTF-8, keys in a fixed order, 2-space indent)."""
@@ -49,9 +49,9 @@ class JsonFeedWriter:
         unchecked = [
             item
             for entry, item in zip(feed.entries, items, strict=True)
-            if entry.id not in self._checked
+            if entry.id not in self.checked
         ]
-        self._checked.update(entry.id for entry in feed.entries)
+        self.checked.update(entry.id for entry in feed.entries)
         data = _with_items(head, items)
         # Nothing checked before: the check document is the feed itself, not a copy.
         check = data if len(unchecked) == len(items) else _with_items(head, unchecked)

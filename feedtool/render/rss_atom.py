@@ -10,10 +10,11 @@ not with the number of feeds they appear in.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -93,6 +94,14 @@ class FeedHistory(BaseExtension):
         return feed
 
 
+class CheckedIds(Protocol):
+    """The ids of the entries whose items a check document already held (a set will do)."""
+
+    def __contains__(self, entry_id: object) -> bool: ...
+
+    def update(self, entry_ids: Iterable[str]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A feed's bytes, and the smaller document that proves them valid.
@@ -112,19 +121,20 @@ class FeedWriter:
     def __init__(self, site: Site, pieces: PieceStore):
         self.site = site
         self.pieces = pieces
-        self._checked: tuple[set[str], set[str]] = (set(), set())
+        # Ids of the entries whose RSS and Atom items a check document already held.
+        self.checked: tuple[CheckedIds, CheckedIds] = (set(), set())
 
     def rss(self, feed: FeedSpec) -> Rendered:
         """The feed as RSS 2.0."""
         head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True)
         items = [self.pieces.rss_item(entry) for entry in feed.entries]
-        return self._assemble(head, b"  </channel>", feed.entries, items, self._checked[0])
+        return self._assemble(head, b"  </channel>", feed.entries, items, self.checked[0])
 
     def atom(self, feed: FeedSpec) -> Rendered:
         """The feed as Atom 1.0."""
         head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True)
         items = [self.pieces.atom_entry(entry) for entry in feed.entries]
-        return self._assemble(head, b"</feed>", feed.entries, items, self._checked[1])
+        return self._assemble(head, b"</feed>", feed.entries, items, self.checked[1])
 
     @staticmethod
     def _assemble(
@@ -132,7 +142,7 @@ class FeedWriter:
         closing: bytes,
         entries: tuple[Entry, ...],
         items: list[bytes],
-        checked: set[str],
+        checked: CheckedIds,
     ) -> Rendered:
         """The head with the items inserted before its closing tag, and the check document."""
         at = head.rindex(closing)
