@@ -293,12 +293,13 @@ def _stage(
 
 
 class _FileWriter:
-    """Writes files on threads, beside the rendering: creating files is the kernel's work,
+    """Writes files on a thread, beside the rendering: creating files is the kernel's work,
     done without Python's lock, so it overlaps with the next output being rendered.
 
     Leaving the ``with`` block waits for every write and raises the first error.
     """
 
+    # One: two threads creating files in the same folder wait on its lock in the kernel.
     THREADS = 1
     # Writes waiting at most: they hold their bytes until written.
     MAX_PENDING = 64
