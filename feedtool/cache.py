@@ -34,7 +34,7 @@ HEAD_NAME = "head.pickle"
 FILES_NAME = "files.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 _MAGIC = "feedtool-cache"
 
 
