@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,27 @@ def test_a_build_with_nothing_changed_still_cleans_up_after_a_killed_build(
     (stale / "entries/half.html").write_text("<!DOCTYPE")
     assert build(site.settings()).nothing_changed
     assert not stale.exists()
+
+
+def test_a_work_folder_is_removed_only_once_its_build_is_gone(three_entry_site: SiteFolder):
+    site = three_entry_site
+    build(site.settings())
+    dead = site.root / f".public.feedtool-work-{_finished_pid()}-abc"
+    alive = site.root / f".public.feedtool-work-{os.getpid()}-abc"
+    for folder in (dead, alive):
+        (folder / "pages-1").mkdir(parents=True)
+        (folder / "pages-1/0.html").write_text("<!DOCTYPE")
+    site.add("004_delta.txt", article(title="Delta", date="2026-04-01"))
+    build(site.settings())
+    # The killed build's folder and the build's own are gone; a running build's is kept
+    # (here the running build is this very process).
+    assert set(site.root.glob(".public.feedtool-work-*")) == {alive}
+
+
+def _finished_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 def test_a_touched_but_unchanged_file_is_not_parsed_again(

@@ -126,3 +126,32 @@ def test_plan_lists_changes_without_writing(tmp_path: Path):
     assert result.removed == ["b"]
     assert not (output / "c").exists() and (output / "b").exists()
     assert plan(output, files(a="A", b="B")).changed == []
+
+
+def test_a_prepared_file_is_moved_into_place_or_copied_across_file_systems(
+    tmp_path: Path, monkeypatch
+):
+    import errno
+
+    from feedtool.publish import PreparedFile
+
+    output = tmp_path / "public"
+    publish(output, files(old="x"))  # an existing output: files are staged one by one
+    moved, copied = tmp_path / "moved.html", tmp_path / "copied.html"
+    moved.write_bytes(b"<p>moved</p>")
+    copied.write_bytes(b"<p>copied</p>")
+    real_rename = os.rename
+
+    def rename(source, target):
+        if str(source) == str(copied):  # as if the work folder were on another device
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    result = publish(
+        output, [("a.html", PreparedFile(str(moved))), ("b.html", PreparedFile(str(copied)))]
+    )
+    assert result.written == ["a.html", "b.html"]
+    assert (output / "a.html").read_bytes() == b"<p>moved</p>" and not moved.exists()
+    assert (output / "b.html").read_bytes() == b"<p>copied</p>"
+    assert not (output / "old").exists()

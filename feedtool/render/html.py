@@ -99,22 +99,15 @@ LISTING_ROOT = "\0"
 
 
 def render_listing_page(
-    site: Site,
-    feed: FeedSpec,
-    page: ListingPage,
-    listing_line: Callable[[Entry], str] | None = None,
+    site: Site, feed: FeedSpec, page: ListingPage, listing_line: Callable[[Entry], str]
 ) -> bytes:
     """One listing page: its entries with title, date, summary and categories, prev/next links.
 
-    ``listing_line`` gives an entry's line made with ``LISTING_ROOT`` (made here if not).
+    ``listing_line`` gives an entry's line made with ``LISTING_ROOT`` where its links start.
     """
     root = _root(page.path)
     here = _root(index_page_path(page.number))  # from this page back to the listing's folder
-    if listing_line is None:
-        items = "\n".join(entry_listing_line(site, entry, root) for entry in page.entries)
-    else:
-        items = "\n".join(listing_line(entry) for entry in page.entries)
-        items = items.replace(LISTING_ROOT, root)
+    items = "\n".join(listing_line(entry) for entry in page.entries).replace(LISTING_ROOT, root)
     if not page.entries:
         items = "<li>No entries yet.</li>"
     heading = escape(page.title)
