@@ -210,7 +210,7 @@ def _render_and_publish(
     # renderers or the validator, and starts faster without them.
     from feedtool.render import SiteRenderer, planned_output_count
 
-    renderer = SiteRenderer(site, pieces, cache.key)
+    renderer = SiteRenderer(site, pieces, cache.key, read.versions if cache.persistent else None)
     outputs = renderer.outputs()
     checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()
@@ -266,7 +266,7 @@ def _save_cache(
         summary=(report.entries, report.feeds, report.pages),
         warnings=tuple(report.warnings),
     )
-    cache.save(head, read.files)
+    cache.save(head, read.files, read.versions)
 
 
 def _rendered(

@@ -4,9 +4,12 @@ Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
 
 - ``head.pickle``: a fingerprint of the whole input, so a build with nothing changed does
   nothing, and what that build reported;
-- ``files.marshal``: per article file its size, modification time, content hash and
-  parsed entry, without the body: an unchanged file's body is read from the file again
-  when an output that shows it is rendered, so a build never holds every body at once;
+- ``files.marshal``: per article file its size, modification time, content hash,
+  parsed entry without the body (an unchanged file's body is read from the file again
+  when an output that shows it is rendered, so a build never holds every body at once)
+  and the entry's version (see ``feedtool.render.entry_version``);
+- ``files-delta.marshal``: the rows changed or removed since ``files.marshal`` was
+  written, so that a build which changed a few files does not write 100,000 rows again;
 - ``outputs.marshal``: per output file the key of everything it was rendered from.
 
 The state is tied to the feedtool version and to the settings: when either changes, or
@@ -26,15 +29,20 @@ from pathlib import Path
 
 from feedtool import __version__
 from feedtool.config import Settings
-from feedtool.entry import Entry
+from feedtool.entry import Entry, entry_from_values
 from feedtool.errors import Diagnostic
 
 CACHE_DIR = ".feedtool-cache"
 HEAD_NAME = "head.pickle"
 FILES_NAME = "files.marshal"
+FILES_DELTA_NAME = "files-delta.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 5
+STATE_FORMAT = 6
+# The rows changed since the files table was written whole go to the delta file, until
+# they are more than this share of the table (or this many): then the table is rewritten.
+DELTA_MAX_SHARE = 0.05
+DELTA_MAX_ROWS_ALWAYS = 1000
 _MAGIC = "feedtool-cache"
 
 
@@ -64,6 +72,9 @@ class CachedFile:
     entry: Entry
     file_published: datetime | None
     file_updated: datetime | None
+    # The entry's version, hashed, when the row was saved with it (see entry_version):
+    # None once anything above changes.
+    version: bytes | None = field(default=None, compare=False)
     # The row this was loaded from, written back as it is while nothing above changes
     # (set to None on any change): saving 100,000 unchanged entries is then no work.
     saved: tuple | None = field(default=None, compare=False)
@@ -73,11 +84,14 @@ class CachedFile:
 class CacheHead:
     """The small part of the cache, read first: enough to see that nothing changed.
 
-    ``token`` ties it to the files and outputs tables written with it.
+    ``token`` ties it to the outputs table and to the files delta written with it;
+    ``files_token`` to the files table, the same unless a delta was written after it.
     """
 
     settings_key: str
     token: str = ""
+    files_token: str = ""
+    files_delta: bool = False
     fingerprint: str = ""
     needs_git: bool = False
     # The output folder as published (see publish.output_state), to see nobody changed it.
@@ -94,7 +108,11 @@ _DATE_FIELDS = frozenset({"published", "updated"})
 
 
 def _entry_to_plain(entry: Entry) -> tuple:
-    """An entry as plain data marshal can write (dates as ISO text): fast to save and load."""
+    """An entry as plain data marshal can write (dates as ISO text): fast to save and load.
+
+    What the entry repeats is left out (a summary made of the points, a body key that is
+    the digest): a smaller table loads faster on every build.
+    """
     values = []
     for name in _ENTRY_FIELDS:
         value = getattr(entry, name)
@@ -102,12 +120,26 @@ def _entry_to_plain(entry: Entry) -> tuple:
             value = value.isoformat() if value else None
         elif name == "warnings":
             value = tuple((w.level, w.message, w.path, w.line) for w in value)
+        elif name == "summary" and value == "\n".join(entry.points):
+            value = None
+        elif name == "body_key" and value is not None and value == entry.digest:
+            value = True
         values.append(value)
     return tuple(values)
 
 
-_PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES = (
-    _ENTRY_FIELDS.index(name) for name in ("published", "updated", "warnings", "categories")
+_PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES, _POINTS, _SUMMARY, _DIGEST, _BODY_KEY = (
+    _ENTRY_FIELDS.index(name)
+    for name in (
+        "published",
+        "updated",
+        "warnings",
+        "categories",
+        "points",
+        "summary",
+        "digest",
+        "body_key",
+    )
 )
 
 
@@ -118,9 +150,26 @@ def _entry_from_plain(values: tuple) -> Entry:
             values[index] = datetime.fromisoformat(values[index])
     if values[_WARNINGS]:
         values[_WARNINGS] = tuple(Diagnostic(*w) for w in values[_WARNINGS])
+    if values[_SUMMARY] is None:
+        values[_SUMMARY] = "\n".join(values[_POINTS])
+    if values[_BODY_KEY] is True:
+        values[_BODY_KEY] = values[_DIGEST]
     # Shared keyword strings, as the reader makes them (see read_entries).
-    values[_CATEGORIES] = tuple(sys.intern(keyword) for keyword in values[_CATEGORIES])
-    return Entry(*values)
+    values[_CATEGORIES] = tuple(map(sys.intern, values[_CATEGORIES]))
+    return entry_from_values(values)
+
+
+def _cached_file(row: tuple) -> CachedFile:
+    size, mtime_ns, entry, file_published, file_updated, version = row
+    return CachedFile(
+        size,
+        mtime_ns,
+        _entry_from_plain(entry),
+        _text_date(file_published),
+        _text_date(file_updated),
+        version=version,
+        saved=row,
+    )
 
 
 def _date_text(value: datetime | None) -> str | None:
@@ -134,8 +183,9 @@ def _text_date(value: str | None) -> datetime | None:
 class BuildCache:
     """The cache of one build: the previous state in, the new state out.
 
-    Three files: a small head (read by every build), the article files table and the
-    outputs table (read only by a build that has something to do), tied by a token.
+    Three files: a small head (read by every build), the article files table (and its
+    delta) and the outputs table (read only by a build that has something to do), tied
+    by tokens.
     """
 
     def __init__(self, folder: Path | None, key: str):
@@ -147,6 +197,8 @@ class BuildCache:
         # The key of every output of this build, as the renderer yields them.
         self.published_keys: dict[str, str] = {}
         self._files: dict[str, CachedFile] | None = None
+        # The rows of the files table as read, before the delta: what a delta is taken from.
+        self._table_rows: dict[str, tuple] = {}
         self._outputs: dict[str, str] | None = None
         if folder is not None:
             self.previous = self._load_head()
@@ -158,24 +210,31 @@ class BuildCache:
     def previous_files(self) -> dict[str, CachedFile]:
         """What the last build saw of each article file (read on first use)."""
         if self._files is None:
-            table = self._load_table(FILES_NAME)
-            self._files = {
-                relative: CachedFile(
-                    row[0],
-                    row[1],
-                    _entry_from_plain(row[2]),
-                    _text_date(row[3]),
-                    _text_date(row[4]),
-                    saved=row,
-                )
-                for relative, row in table.items()
-            }
+            table = self._load_table(FILES_NAME, self.previous.files_token)
+            rows = table
+            if table and self.previous.files_delta:
+                rows = dict(table)
+                for relative, row in self._load_table(
+                    FILES_DELTA_NAME, self.previous.token
+                ).items():
+                    if row is None:
+                        rows.pop(relative, None)
+                    else:
+                        rows[relative] = row
+            if not self.previous.token:  # discarded while loading
+                return self._files or {}
+            try:
+                self._files = {relative: _cached_file(row) for relative, row in rows.items()}
+            except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
+                self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
+                return {}
+            self._table_rows = table
         return self._files
 
     def previous_outputs(self) -> dict[str, str]:
         """The key of each output of the last build (read on first use)."""
         if self._outputs is None:
-            self._outputs = self._load_table(OUTPUTS_NAME)
+            self._outputs = self._load_table(OUTPUTS_NAME, self.previous.token)
         return self._outputs
 
     def _load_head(self) -> CacheHead:
@@ -199,12 +258,12 @@ class BuildCache:
             return CacheHead(settings_key=self.key)
         return head
 
-    def _load_table(self, name: str) -> dict:
+    def _load_table(self, name: str, expected_token: str) -> dict:
         if self.folder is None or not self.previous.token:
             return {}
         try:
             token, table = marshal.loads((self.folder / name).read_bytes())
-            if token != self.previous.token or not isinstance(table, dict):
+            if token != expected_token or not isinstance(table, dict):
                 raise ValueError("written by another build than the head")
             return table
         except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
@@ -218,11 +277,15 @@ class BuildCache:
         self._files, self._outputs = {}, {}
         (self.folder / HEAD_NAME).unlink(missing_ok=True)
 
-    def save(self, head: CacheHead, files: dict[str, CachedFile]) -> None:
+    def save(
+        self, head: CacheHead, files: dict[str, CachedFile], versions: dict[str, bytes]
+    ) -> None:
         """Write the new state: the tables, then the head that names them.
 
-        Each file is replaced atomically; a build killed between them leaves a head whose
-        token does not match, which the next build treats as no cache.
+        ``versions`` are the entries' versions by source, for the rows that lack one. When
+        few rows changed since the files table was written whole, only they are written,
+        to the delta file. Each file is replaced atomically; a build killed between them
+        leaves a head whose tokens do not match, which the next build treats as no cache.
         """
         if self.folder is None:
             return
@@ -230,7 +293,7 @@ class BuildCache:
         # Left by feedtool 0.1's first builds, which kept bodies; now re-read from the files.
         (self.folder / "bodies.sqlite").unlink(missing_ok=True)
         token = os.urandom(16).hex()
-        plain_files = {
+        rows = {
             relative: cached.saved
             or (
                 cached.size,
@@ -238,12 +301,30 @@ class BuildCache:
                 _entry_to_plain(cached.entry),
                 _date_text(cached.file_published),
                 _date_text(cached.file_updated),
+                cached.version or versions.get(cached.entry.source),
             )
             for relative, cached in files.items()
         }
-        self._write(FILES_NAME, marshal.dumps((token, plain_files)))
+        table = self._table_rows
+        # Rows read from the table are the very objects saved again when unchanged.
+        delta: dict[str, tuple | None] = {
+            relative: row for relative, row in rows.items() if table.get(relative) is not row
+        }
+        delta.update((relative, None) for relative in table if relative not in rows)
+        if table and len(delta) <= max(DELTA_MAX_ROWS_ALWAYS, DELTA_MAX_SHARE * len(rows)):
+            files_token = self.previous.files_token
+            self._write(FILES_DELTA_NAME, marshal.dumps((token, delta)))
+        else:
+            files_token = token
+            self._write(FILES_NAME, marshal.dumps((token, rows)))
         self._write(OUTPUTS_NAME, marshal.dumps((token, self.published_keys)))
-        head = replace(head, token=token, output_count=len(self.published_keys))
+        head = replace(
+            head,
+            token=token,
+            files_token=files_token,
+            files_delta=files_token != token,
+            output_count=len(self.published_keys),
+        )
         self._write(HEAD_NAME, pickle.dumps((_MAGIC, STATE_FORMAT, __version__, head)))
 
     def _write(self, name: str, data: bytes) -> None:

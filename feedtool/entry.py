@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlsplit
 
@@ -101,6 +101,26 @@ class Entry:
     # Set when the entry was read without its ``paragraphs``, to bound memory: the file's
     # content hash, to read them again (see sources.read_body).
     body_key: str | None = None
+
+
+# Entry's fields in a class that is not frozen, with the same slots in the same order, so
+# an instance can become an Entry (see entry_from_values).
+_EntryUnderConstruction = make_dataclass(
+    "_EntryUnderConstruction",
+    [item.name for item in fields(Entry)],
+    slots=True,
+    eq=False,
+    repr=False,
+)
+
+
+def entry_from_values(values: tuple | list) -> Entry:
+    """``Entry(*values)``, five times faster: a frozen dataclass sets each field through
+    ``object.__setattr__``, and the cache makes 100,000 entries on every build that has
+    something to do. The result is an ``Entry`` like any other, frozen as any other."""
+    entry = _EntryUnderConstruction(*values)
+    entry.__class__ = Entry  # same slots, same layout: allowed, and then frozen
+    return entry  # type: ignore[return-value]
 
 
 def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:

@@ -51,6 +51,8 @@ class ReadResult:
     needs_git: bool = False
     # Where the workers put the rendered pieces of the entries they parsed, by source and id.
     pieces: dict[tuple[str, str], Location] = field(default_factory=dict)
+    # The versions of unchanged entries, as the cache kept them, by source.
+    versions: dict[str, bytes] = field(default_factory=dict)
 
 
 def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -176,29 +178,38 @@ def read_entries(
     needs_git = any(cached.file_published is None for cached in kept.values())
     git_dates = git_file_dates(settings.entries) if needs_git else {}
     entries: list[Entry] = []
+    versions: dict[str, bytes] = {}
     for scanned_file in files:
         cached = kept.get(scanned_file.relative)
         if cached is None:
             continue
         warnings.extend(cached.entry.warnings)
-        dates = entry_dates(
-            cached.file_published,
-            cached.file_updated,
-            git_dates.get(scanned_file.relative),
-            scanned_file.mtime_ns,
-        )
-        if dates != (cached.entry.published, cached.entry.updated):
-            published, updated = dates
-            cached = replace(
-                cached,
-                entry=replace(cached.entry, published=published, updated=updated),
-                saved=None,
+        # An entry that states its date was dated when it was parsed; any other again,
+        # as git or its file's time may have moved.
+        if cached.file_published is None:
+            dates = entry_dates(
+                None,
+                cached.file_updated,
+                git_dates.get(scanned_file.relative),
+                scanned_file.mtime_ns,
             )
-            kept[scanned_file.relative] = cached
+            if dates != (cached.entry.published, cached.entry.updated):
+                published, updated = dates
+                cached = replace(
+                    cached,
+                    entry=replace(cached.entry, published=published, updated=updated),
+                    version=None,
+                    saved=None,
+                )
+                kept[scanned_file.relative] = cached
+        if cached.version is not None:
+            versions[cached.entry.source] = cached.version
         entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
-    return ReadResult(tuple(entries), tuple(errors), tuple(warnings), kept, needs_git, pieces)
+    return ReadResult(
+        tuple(entries), tuple(errors), tuple(warnings), kept, needs_git, pieces, versions
+    )
 
 
 def input_fingerprint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import random
 import shutil
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import feedtool.build
+import feedtool.cache
 import feedtool.sources
 from feedtool.build import build
-from feedtool.cache import CACHE_DIR, FILES_NAME, HEAD_NAME
+from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
 from feedtool.render.pieces import PieceStore
 from tests.conftest import SiteFolder, article
 
@@ -54,9 +56,13 @@ def random_article(rng: random.Random, number: int) -> str:
     return article(title=title, points=points, keywords=keywords, body=body, date=date)
 
 
+# The files table takes up to this many changed rows in its delta before it is written
+# whole: the default (every change here goes to the delta), and 2 (both happen).
+@pytest.mark.parametrize("delta_rows", [feedtool.cache.DELTA_MAX_ROWS_ALWAYS, 2])
 def test_random_edits_additions_deletions_and_config_changes_match_a_clean_build(
-    site: SiteFolder, tmp_path: Path
+    site: SiteFolder, tmp_path: Path, monkeypatch, delta_rows: int
 ):
+    monkeypatch.setattr(feedtool.cache, "DELTA_MAX_ROWS_ALWAYS", delta_rows)
     rng = random.Random(5005)
     names = [f"{n:03d}.txt" for n in range(12)]
     for number, name in enumerate(names):
@@ -138,18 +144,59 @@ def test_a_file_deleted_from_the_output_by_hand_is_written_again(three_entry_sit
     assert (site.output / "rss.xml").exists()
 
 
-@pytest.mark.parametrize("damaged", [HEAD_NAME, FILES_NAME])
-@pytest.mark.parametrize("damage", [b"not a pickle", b"\x80\x05K\x01."])
+@pytest.mark.parametrize("damaged", [HEAD_NAME, FILES_NAME, FILES_DELTA_NAME])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not a pickle",
+        b"\x80\x05K\x01.",
+        # Well-formed tables of the wrong shape: a token and rows that are not rows.
+        marshal.dumps(("token", {"001_alpha.txt": (1, 2)})),
+    ],
+)
 def test_a_damaged_or_foreign_cache_is_discarded_with_a_warning(
     three_entry_site: SiteFolder, tmp_path: Path, damage: bytes, damaged: str
 ):
     site = three_entry_site
     build(site.settings())
+    site.add("001_alpha.txt", article(title="Alpha again", date="2026-01-01 09:00"))
+    build(site.settings())  # writes the files delta
+    assert (site.root / CACHE_DIR / FILES_DELTA_NAME).exists()
     (site.root / CACHE_DIR / damaged).write_bytes(damage)
     site.add("002_beta.txt", article(title="Beta again", date="2026-02-01 09:00"))
     report = build(site.settings())
     assert any("cache damaged or foreign" in w.message for w in report.warnings)
     assert snapshot(site.output) == clean_build(site, tmp_path)
+
+
+def test_a_few_changed_files_write_a_delta_not_the_whole_files_table(
+    three_entry_site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    site = three_entry_site
+    cache = site.root / CACHE_DIR
+    build(site.settings())
+    table = (cache / FILES_NAME).read_bytes()
+    assert not (cache / FILES_DELTA_NAME).exists()
+    site.add("002_beta.txt", article(title="Beta edited", date="2026-02-01 09:00"))
+    build(site.settings())
+    site.add("004_delta.txt", article(title="Delta", date="2026-04-01 09:00"))
+    (site.entries / "001_alpha.txt").unlink()
+    build(site.settings())
+    assert (cache / FILES_NAME).read_bytes() == table
+    token, delta = marshal.loads((cache / FILES_DELTA_NAME).read_bytes())
+    # Every change since the table was written: the edit, the addition and the removal.
+    assert sorted(delta) == ["001_alpha.txt", "002_beta.txt", "004_delta.txt"]
+    assert delta["001_alpha.txt"] is None
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+    # More changes than a delta takes: the table is written whole again.
+    monkeypatch.setattr(feedtool.cache, "DELTA_MAX_ROWS_ALWAYS", 1)
+    site.add("sub/003_gamma.txt", article(title="Gamma edited", date="2026-03-01 09:00"))
+    build(site.settings())
+    token, rows = marshal.loads((cache / FILES_NAME).read_bytes())
+    assert sorted(rows) == ["002_beta.txt", "004_delta.txt", "sub/003_gamma.txt"]
+    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    report = build(site.settings())
+    assert report.nothing_changed and parses == [0]
 
 
 def test_no_cache_builds_cold_and_leaves_the_cache_untouched(three_entry_site: SiteFolder):

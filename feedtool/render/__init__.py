@@ -75,7 +75,15 @@ class Output:
 class SiteRenderer:
     """Renders one site; the feed writers share each entry's items across its feeds."""
 
-    def __init__(self, site: Site, pieces: PieceStore, settings_key: str = ""):
+    def __init__(
+        self,
+        site: Site,
+        pieces: PieceStore,
+        settings_key: str = "",
+        versions: dict[str, bytes] | None = None,
+    ):
+        """``versions``: the hashed versions of entries known already (by source, from the
+        cache, for the same settings); the renderer adds those it hashes."""
         self.site = site
         self.settings_key = settings_key
         self.pieces = pieces
@@ -83,10 +91,16 @@ class SiteRenderer:
         self.json = JsonFeedWriter(site, pieces)
         # Each entry's version, hashed once: listings and feeds hash them many times. Short
         # hashes, because a site of 100,000 entries keeps one per entry and per output.
+        known = {} if versions is None else versions
         prefix = f"{settings_key}\0".encode()
-        self._versions = {
-            entry.id: _short_hash(prefix + entry_version(entry).encode()) for entry in site.entries
-        }
+        self._versions = {}
+        for entry in site.entries:
+            version = known.get(entry.source)
+            if version is None:
+                version = _short_hash(prefix + entry_version(entry).encode())
+                if versions is not None:
+                    versions[entry.source] = version
+            self._versions[entry.id] = version
 
     def share_checks(self) -> None:
         """Keep which items were validated in memory shared with processes forked from now

@@ -1,0 +1,78 @@
+"""The cache's rows: what is saved of an entry is exactly what is read back."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedtool.cache import _entry_from_plain, _entry_to_plain
+from feedtool.entry import Entry, entry_from_values
+from feedtool.errors import Diagnostic
+
+texts = st.text(max_size=30)
+dates = st.none() | st.builds(
+    lambda seconds, offset: (
+        datetime(2000, 1, 1, tzinfo=UTC).astimezone(timezone(timedelta(minutes=offset)))
+        + timedelta(seconds=seconds)
+    ),
+    st.integers(0, 10**9),
+    st.sampled_from([0, 60, -330]),
+)
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> Entry:
+    points = tuple(draw(st.lists(texts, max_size=3)))
+    digest = draw(st.sampled_from(["", "ab" * 32]))
+    return Entry(
+        id=draw(texts),
+        title=draw(texts),
+        points=points,
+        # The points joined (left out of the row), or any other summary.
+        summary=draw(st.sampled_from(["\n".join(points)]) | texts),
+        paragraphs=tuple(draw(st.lists(texts, max_size=2))),
+        dropped=tuple(draw(st.lists(texts, max_size=2))),
+        categories=tuple(draw(st.lists(texts, max_size=3))),
+        published=draw(dates),
+        updated=draw(dates),
+        author=draw(st.none() | texts),
+        link=draw(st.none() | texts),
+        language=draw(st.none() | texts),
+        source=draw(texts),
+        warnings=tuple(
+            Diagnostic("warning", message, "a.txt", line)
+            for message, line in draw(st.lists(st.tuples(texts, st.none() | st.integers(1, 9))))
+        ),
+        dated_in_file=draw(st.booleans()),
+        digest=digest,
+        # The digest (left out of the row), none, or another key.
+        body_key=draw(st.sampled_from([None, digest, "cd" * 32])),
+    )
+
+
+def every_field(entry: Entry) -> tuple:
+    return tuple(getattr(entry, item.name) for item in dataclasses.fields(Entry))
+
+
+@given(entries())
+def test_an_entry_saved_in_a_row_reads_back_field_for_field(entry: Entry):
+    read_back = _entry_from_plain(_entry_to_plain(entry))
+    assert type(read_back) is Entry
+    # warnings are not compared by ==: every field is, one by one.
+    assert every_field(read_back) == every_field(entry)
+    for before, after in zip(
+        (entry.published, entry.updated), (read_back.published, read_back.updated), strict=True
+    ):
+        assert after is None or after.utcoffset() == before.utcoffset()
+
+
+@given(entries())
+def test_entry_from_values_makes_the_same_frozen_entry(entry: Entry):
+    made = entry_from_values(every_field(entry))
+    assert type(made) is Entry and made == entry and hash(made) == hash(entry)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.title = "changed"  # type: ignore[misc]
