@@ -23,9 +23,10 @@ import marshal
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from feedtool import __version__
 from feedtool.config import Settings
@@ -62,10 +63,11 @@ def settings_key(settings: Settings) -> str:
     return hashlib.sha256("\0".join(values).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class CachedFile:
+class CachedFile(NamedTuple):
     """An article file as the last build saw it: its entry (minus the body, dated as that
-    build dated it) and the dates the file itself states, to date it afresh."""
+    build dated it) and the dates the file itself states, to date it afresh.
+
+    A named tuple: a build makes one per article file, 100,000 at a time."""
 
     size: int
     mtime_ns: int
@@ -74,10 +76,10 @@ class CachedFile:
     file_updated: datetime | None
     # The entry's version, hashed, when the row was saved with it (see entry_version):
     # None once anything above changes.
-    version: bytes | None = field(default=None, compare=False)
+    version: bytes | None = None
     # The row this was loaded from, written back as it is while nothing above changes
     # (set to None on any change): saving 100,000 unchanged entries is then no work.
-    saved: tuple | None = field(default=None, compare=False)
+    saved: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -160,15 +162,15 @@ def _entry_from_plain(values: tuple) -> Entry:
 
 
 def _cached_file(row: tuple) -> CachedFile:
-    size, mtime_ns, entry, file_published, file_updated, version = row
+    size, mtime_ns, plain, file_published, file_updated, version = row
+    entry = _entry_from_plain(plain)
+    # A file's own Date: is usually its entry's published date: one date object for both.
+    if file_published is not None and file_published == plain[_PUBLISHED]:
+        published = entry.published
+    else:
+        published = _text_date(file_published)
     return CachedFile(
-        size,
-        mtime_ns,
-        _entry_from_plain(entry),
-        _text_date(file_published),
-        _text_date(file_updated),
-        version=version,
-        saved=row,
+        size, mtime_ns, entry, published, _text_date(file_updated), version=version, saved=row
     )
 
 

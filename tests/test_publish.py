@@ -90,10 +90,20 @@ def test_output_path_that_is_a_file_is_an_error(tmp_path: Path):
     assert output.read_text() == "not a folder"
 
 
-def test_paths_escaping_the_output_folder_are_refused(tmp_path: Path):
+@pytest.mark.parametrize(
+    "relative",
+    ["../evil", "a/../../evil", "/evil", "a//b", "a/./b", ".", "..", "", "a/", "a/..", "a\0b"],
+)
+def test_paths_escaping_the_output_folder_are_refused(tmp_path: Path, relative: str):
     with pytest.raises(PublishError, match="outside the output folder"):
-        publish(tmp_path / "public", [("../evil", b"x")])
+        publish(tmp_path / "public", [(relative, b"x")])
     assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize("relative", ["a", "a/b.html", "a..b/c", ".well-known/x", "a/.b", "a/b."])
+def test_paths_inside_the_output_folder_are_written(tmp_path: Path, relative: str):
+    publish(tmp_path / "public", [(relative, b"x")])
+    assert (tmp_path / "public" / relative).read_bytes() == b"x"
 
 
 def test_second_build_waits_for_the_lock_then_fails_clearly(tmp_path: Path):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from multiprocessing.sharedctypes import RawArray
 from pathlib import Path
+from typing import NamedTuple
 
 from feedtool.entry import Entry
 from feedtool.publish import PreparedFile
@@ -51,12 +51,12 @@ def is_feed_path(relative: str) -> bool:
     return relative.rsplit("/", 1)[-1] in FEED_NAMES
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """One output file: where it goes, what it is made from, and how to make it.
 
     ``make`` returns the bytes, for a feed a ``Rendered`` with the bytes and the document
-    to validate, or for an entry's page a ``PreparedFile`` its worker wrote.
+    to validate, or for an entry's page a ``PreparedFile`` its worker wrote. A named tuple:
+    a build walks 112,000 of them at 100,000 entries, and tuples are made fastest.
     """
 
     path: str
