@@ -35,11 +35,11 @@ from feedtool.publish import (
 from feedtool.site import Site, collect_site, future_date_warnings
 from feedtool.sources import (
     ReadResult,
+    Scan,
     ScannedFile,
     input_fingerprint,
     read_body,
     read_entries,
-    scan_entries,
 )
 
 if TYPE_CHECKING:
@@ -152,9 +152,14 @@ def _build(
     skip_invalid: bool,
     progress: Callable[[int], AbstractContextManager[Any]] | None,
 ) -> BuildReport:
-    scanned = scan_entries(settings.entries)
     previous = cache.previous
-    fingerprint = input_fingerprint(cache.key, scanned[0], settings, previous.needs_git)
+    # With a files table to read, it is read while another process scans the files: most
+    # builds find something changed and need both, and one that finds nothing changed
+    # stops reading when the scan is done.
+    scan = Scan(settings.entries, background=cache.has_files)
+    if cache.has_files:
+        cache.preload_files(until=scan.done)
+    fingerprint = input_fingerprint(cache.key, scan.digest(), settings, previous.needs_git)
     unchanged = cache.persistent and fingerprint == previous.fingerprint
     published_state = output_state(settings.output)
     published_as_left = bool(published_state) and published_state == previous.output_state
@@ -170,7 +175,7 @@ def _build(
     folder = make_work_folder(settings.output)
     try:
         site, warnings, read = load_site(
-            settings, skip_invalid, cache=cache, scanned=scanned, pieces_folder=folder
+            settings, skip_invalid, cache=cache, scanned=scan.result(), pieces_folder=folder
         )
         _set_aside_what_was_read()
         pieces = PieceStore(site, folder, read.pieces)
@@ -180,7 +185,7 @@ def _build(
                 settings, cache, check_only, progress, site, read, pieces, published_as_left, report
             )
             if cache.persistent and not check_only:
-                _save_cache(cache, scanned[0], settings, fingerprint, read, report)
+                _save_cache(cache, scan, settings, fingerprint, read, report)
             return report
         finally:
             pieces.close()
@@ -249,14 +254,14 @@ def _render_and_publish(
 
 def _save_cache(
     cache: BuildCache,
-    scanned: list[ScannedFile],
+    scan: Scan,
     settings: Settings,
     fingerprint: str,
     read: ReadResult,
     report: BuildReport,
 ) -> None:
     if read.needs_git != cache.previous.needs_git:
-        fingerprint = input_fingerprint(cache.key, scanned, settings, read.needs_git)
+        fingerprint = input_fingerprint(cache.key, scan.digest(), settings, read.needs_git)
     head = CacheHead(
         settings_key=cache.key,
         # After skipped invalid entries, the next build must report them again.

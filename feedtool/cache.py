@@ -23,8 +23,10 @@ import marshal
 import os
 import pickle
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +46,8 @@ STATE_FORMAT = 6
 # they are more than this share of the table (or this many): then the table is rewritten.
 DELTA_MAX_SHARE = 0.05
 DELTA_MAX_ROWS_ALWAYS = 1000
+# Rows made into entries between two looks at whether the scan is done (preload_files).
+ROWS_PER_BATCH = 5000
 _MAGIC = "feedtool-cache"
 
 
@@ -122,6 +126,10 @@ def _entry_to_plain(entry: Entry) -> tuple:
             value = value.isoformat() if value else None
         elif name == "warnings":
             value = tuple((w.level, w.message, w.path, w.line) for w in value)
+        elif name == "categories":
+            # marshal writes an interned string once and reads it back interned: the
+            # keywords of 100,000 entries are then a few hundred strings, shared.
+            value = tuple(map(sys.intern, value))
         elif name == "summary" and value == "\n".join(entry.points):
             value = None
         elif name == "body_key" and value is not None and value == entry.digest:
@@ -147,17 +155,19 @@ _PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES, _POINTS, _SUMMARY, _DIGEST, _BODY_
 
 def _entry_from_plain(values: tuple) -> Entry:
     values = list(values)
-    for index in (_PUBLISHED, _UPDATED):
-        if values[index]:
-            values[index] = datetime.fromisoformat(values[index])
+    published, updated = values[_PUBLISHED], values[_UPDATED]
+    if published:
+        values[_PUBLISHED] = datetime.fromisoformat(published)
+    if updated:
+        # Usually the same date: one object for both.
+        same = updated == published
+        values[_UPDATED] = values[_PUBLISHED] if same else datetime.fromisoformat(updated)
     if values[_WARNINGS]:
         values[_WARNINGS] = tuple(Diagnostic(*w) for w in values[_WARNINGS])
     if values[_SUMMARY] is None:
         values[_SUMMARY] = "\n".join(values[_POINTS])
     if values[_BODY_KEY] is True:
         values[_BODY_KEY] = values[_DIGEST]
-    # Shared keyword strings, as the reader makes them (see read_entries).
-    values[_CATEGORIES] = tuple(map(sys.intern, values[_CATEGORIES]))
     return entry_from_values(values)
 
 
@@ -199,6 +209,8 @@ class BuildCache:
         # The key of every output of this build, as the renderer yields them.
         self.published_keys: dict[str, str] = {}
         self._files: dict[str, CachedFile] | None = None
+        # The rows not yet made into ``_files`` (see preload_files).
+        self._unmade: Iterator[tuple[str, tuple]] | None = None
         # The rows of the files table as read, before the delta: what a delta is taken from.
         self._table_rows: dict[str, tuple] = {}
         self._outputs: dict[str, str] | None = None
@@ -209,29 +221,53 @@ class BuildCache:
     def persistent(self) -> bool:
         return self.folder is not None
 
+    @property
+    def has_files(self) -> bool:
+        """Whether the last build left a files table to read."""
+        return self.persistent and bool(self.previous.token)
+
     def previous_files(self) -> dict[str, CachedFile]:
         """What the last build saw of each article file (read on first use)."""
-        if self._files is None:
-            table = self._load_table(FILES_NAME, self.previous.files_token)
-            rows = table
-            if table and self.previous.files_delta:
-                rows = dict(table)
-                for relative, row in self._load_table(
-                    FILES_DELTA_NAME, self.previous.token
-                ).items():
-                    if row is None:
-                        rows.pop(relative, None)
-                    else:
-                        rows[relative] = row
-            if not self.previous.token:  # discarded while loading
-                return self._files or {}
-            try:
-                self._files = {relative: _cached_file(row) for relative, row in rows.items()}
-            except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
-                self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
-                return {}
-            self._table_rows = table
+        self._make_files(until=lambda: False)
+        assert self._files is not None
         return self._files
+
+    def preload_files(self, until: Callable[[], bool]) -> None:
+        """Start on ``previous_files`` until ``until()`` is true: read the table and make
+        its rows into entries, a batch at a time. A build does this while its files are
+        scanned in another process, and stops when the scan is done."""
+        self._make_files(until)
+
+    def _make_files(self, until: Callable[[], bool]) -> None:
+        if self._files is None:
+            self._files = {}
+            self._unmade = iter(self._load_rows().items())
+        files = self._files
+        try:
+            while self._unmade is not None and not until():
+                batch = list(islice(self._unmade, ROWS_PER_BATCH))
+                if not batch:
+                    self._unmade = None
+                for relative, row in batch:
+                    files[relative] = _cached_file(row)
+        except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
+            self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
+
+    def _load_rows(self) -> dict[str, tuple]:
+        """The files table's rows with the delta's changes applied."""
+        table = self._load_table(FILES_NAME, self.previous.files_token)
+        rows = table
+        if table and self.previous.files_delta:
+            rows = dict(table)
+            for relative, row in self._load_table(FILES_DELTA_NAME, self.previous.token).items():
+                if row is None:
+                    rows.pop(relative, None)
+                else:
+                    rows[relative] = row
+        if not self.previous.token:  # discarded while loading
+            return {}
+        self._table_rows = table
+        return rows
 
     def previous_outputs(self) -> dict[str, str]:
         """The key of each output of the last build (read on first use)."""
@@ -276,7 +312,7 @@ class BuildCache:
         assert self.folder is not None
         self.warnings.append(Diagnostic("warning", reason, str(self.folder)))
         self.previous = CacheHead(settings_key=self.key)
-        self._files, self._outputs = {}, {}
+        self._files, self._outputs, self._table_rows, self._unmade = {}, {}, {}, None
         (self.folder / HEAD_NAME).unlink(missing_ok=True)
 
     def save(

@@ -413,9 +413,11 @@ def output_state(output: Path) -> str:
     folders = {""} | {
         relative.rpartition("/")[0] for relative in manifest.decode("utf-8").split("\n")
     }
+    base = os.fspath(output)
     for folder in sorted(folders):
         try:
-            mtime = os.stat(output / folder).st_mtime_ns
+            # Joined as text: a site of 100,000 entries has some 10,000 folders.
+            mtime = os.stat(os.path.join(base, folder)).st_mtime_ns
         except OSError:
             mtime = -1
         digest.update(f"{folder}\0{mtime}\n".encode())

@@ -11,14 +11,16 @@ import json
 import re
 from collections.abc import Callable, Collection
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from lxml import etree
 
 from feedtool.validate.codes import Issue
+
+if TYPE_CHECKING:  # imported when first needed: only an invalid JSON feed needs jsonschema
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 JsonPath = tuple[str | int, ...]
 
@@ -72,7 +74,9 @@ def relaxng(kind: str) -> etree.RelaxNG:
 
 @functools.cache
 def jsonfeed_validator() -> Draft202012Validator:
-    """The JSON Schema validator for JSON Feed 1.0 and 1.1."""
+    """The JSON Schema validator for JSON Feed 1.0 and 1.1, which explains each error."""
+    from jsonschema import Draft202012Validator  # slow to import; see TYPE_CHECKING above
+
     return Draft202012Validator(_jsonfeed_schema())
 
 
