@@ -507,3 +507,64 @@ def test_the_fast_json_schema_pass_agrees_with_jsonschema(source, path, value):
     document = _mutated(document, path, value)
     # check_json answers [] from the fast pass alone; jsonschema must find nothing either.
     assert (check_json(document) == []) == (not list(jsonfeed_validator().iter_errors(document)))
+
+
+# Pieces of HTML that exercise every rule of the tag check: void, optional-end, raw-text
+# and self-closed elements, comments, quoted ">" in attributes, stray and unclosed tags.
+_HTML_PIECES = [
+    "<p>",
+    "</p>",
+    "<b>",
+    "</b>",
+    "<div class='a>b'>",
+    "</div>",
+    "<br>",
+    "<img src=x/>",
+    "<li>",
+    "</li>",
+    "<span/>",
+    "<!-- <b> -->",
+    "<script>if (a<b) {}</script>",
+    "<STYLE>",
+    "</Style>",
+    "<title>x",
+    '<a href="x>y">',
+    "</a>",
+    "text",
+    "\n",
+    "<",
+    ">",
+    "</>",
+]
+
+
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=12))
+def test_the_quick_tag_check_agrees_with_the_full_one(pieces: list[str]):
+    from feedtool.validate.markup import _first_problem, unbalanced_tags
+
+    html = "".join(pieces)
+    assert unbalanced_tags(html) == (_first_problem(html) if "<" in html else None)
+
+
+@given(
+    st.sampled_from(["http", "HTTPS", "https", "ftp"]),
+    st.sampled_from([":", "://", ":///", "://host", "://:80", "://[::1]", "://[bad", "://x]"]),
+    st.sampled_from(["", "/", "/path?q#f", "?q", "#f"]),
+)
+def test_the_quick_host_check_agrees_with_urlsplit(scheme: str, middle: str, tail: str):
+    from urllib.parse import urlsplit
+
+    from feedtool.validate.values import absolute_url_problem
+
+    value = scheme + middle + tail
+    problem = absolute_url_problem(value)
+    if scheme.lower() not in ("http", "https"):
+        assert problem is None
+        return
+    try:
+        has_host = bool(urlsplit(value).netloc)
+    except ValueError:  # a bracket left open: a problem named, never an exception
+        assert problem is not None and "unmatched [ ]" in problem
+        return
+    assert (problem == "has no host") == (not has_host)
+    assert problem in (None, "has no host")

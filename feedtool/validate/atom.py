@@ -87,6 +87,8 @@ def _type_issues(element: Element, media_type: str, what: str) -> list[Issue]:
 class AtomRules:
     """Rules for one Atom feed document."""
 
+    item_tag = _ENTRY
+
     def __init__(self) -> None:
         self._ids: dict[str, tuple[int, str]] = {}
         self._authorless_entries: list[int] = []

@@ -31,6 +31,8 @@ _REQUIRED = {
 class RssRules:
     """Rules for one RSS 2.0 document."""
 
+    item_tag = "item"
+
     def __init__(self) -> None:
         self._guids: dict[str, int] = {}
 

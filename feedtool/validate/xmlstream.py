@@ -42,6 +42,8 @@ _WELLFORMED_REWORDINGS = {
 
 
 class _FeedRules(Protocol):
+    item_tag: str
+
     def is_item(self, element: Element) -> bool: ...
     def item(self, element: Element) -> list[Issue]: ...
     def feed(self, element: Element) -> list[Issue]: ...
@@ -61,7 +63,10 @@ def check_xml(data: bytes, kind: str, doctype: Doctype | None) -> list[Issue]:
     schema = schemas.relaxng(kind)
     # Without the external DTD, references to the entities it declares stay unexpanded.
     unexpanded = doctype is not None and doctype.external
-    events = etree.iterparse(io.BytesIO(data), events=("end",), **_PARSER_OPTIONS)
+    # Only the items' ends: a feed's other elements need no look until the end.
+    events = etree.iterparse(
+        io.BytesIO(data), events=("end",), tag=rules.item_tag, **_PARSER_OPTIONS
+    )
     try:
         for _, element in events:
             if rules.is_item(element):
