@@ -6,13 +6,13 @@ import hashlib
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from feedtool.config import Settings
-from feedtool.entry import Entry
+from feedtool.entry import Entry, replaced
 from feedtool.errors import Diagnostic
 
 BodyLookup = Callable[[Entry], tuple[str, ...]]
@@ -111,7 +111,7 @@ def with_site_author(entry: Entry, settings: Settings) -> Entry:
     """The entry, with the site's author when it names none."""
     if entry.author or not settings.author:
         return entry
-    return replace(entry, author=settings.author)
+    return replaced(entry, author=settings.author)
 
 
 def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:

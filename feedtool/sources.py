@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, NoReturn, overload
 
 from feedtool.cache import BuildCache, CachedFile
 from feedtool.config import Settings
-from feedtool.entry import Entry, decode_entry, parse_entry
+from feedtool.entry import Entry, decode_entry, parse_entry, replaced
 from feedtool.errors import Diagnostic, EntryError, SourceError
 from feedtool.processes import leave_when_orphaned
 from feedtool.site import with_site_author
@@ -456,13 +456,15 @@ def _parse_file(job: tuple[str, str]) -> Parsed | EntryError | None:
     location = None
     if file_published is not None:
         published, updated = entry_dates(file_published, file_updated, None, 0)
-        entry = replace(entry, published=published, updated=updated, categories=categories)
+        entry = replaced(entry, published=published, updated=updated, categories=categories)
         if worker.renderer is not None:
             location = worker.renderer.render(with_site_author(entry, worker.settings))
+        if not worker.keep_bodies:
+            entry = replaced(entry, paragraphs=(), body_key=entry.digest)
+    elif worker.keep_bodies:
+        entry = replaced(entry, categories=categories)
     else:
-        entry = replace(entry, categories=categories)
-    if not worker.keep_bodies:
-        entry = replace(entry, paragraphs=(), body_key=entry.digest)
+        entry = replaced(entry, categories=categories, paragraphs=(), body_key=entry.digest)
     return entry, file_published, file_updated, location
 
 
@@ -505,7 +507,7 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
         return None
     text, decode_warnings = decode_entry(data, name)
     entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    return replace(entry, warnings=decode_warnings + entry.warnings, digest=digest)
+    return replaced(entry, warnings=decode_warnings + entry.warnings, digest=digest)
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime_ns: int) -> Entry:

@@ -11,11 +11,11 @@ of 100,000 entries holds only where each one is.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from feedtool.config import Settings
-from feedtool.entry import Entry
+from feedtool.entry import Entry, replaced
 from feedtool.publish import PreparedFile, write_all, write_new_file
 from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
@@ -38,7 +38,7 @@ def render_pieces(
     """
     if entry.body_key is not None:
         # Read without its body: read it once here for the three pieces that show it.
-        entry = replace(entry, paragraphs=site.paragraphs(entry), body_key=None)
+        entry = replaced(entry, paragraphs=site.paragraphs(entry), body_key=None)
     rss, atom = templates.render(item_values(site, entry))
     return [
         f"    {rss}\n".encode(),
