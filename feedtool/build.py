@@ -215,7 +215,8 @@ def _render_and_publish(
     # renderers or the validator, and starts faster without them.
     from feedtool.render import SiteRenderer, planned_output_count
 
-    renderer = SiteRenderer(site, pieces, cache.key, read.versions if cache.persistent else None)
+    keyed = cache.persistent  # keys are kept for the next build, and compared with the last
+    renderer = SiteRenderer(site, pieces, cache.key, read.versions if keyed else None, keyed)
     outputs = renderer.outputs()
     checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()

@@ -13,6 +13,7 @@ import pytest
 
 import feedtool.build
 import feedtool.cache
+import feedtool.render
 import feedtool.sources
 from feedtool.build import build
 from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
@@ -199,17 +200,22 @@ def test_a_few_changed_files_write_a_delta_not_the_whole_files_table(
     assert report.nothing_changed and parses == [0]
 
 
-def test_no_cache_builds_cold_and_leaves_the_cache_untouched(three_entry_site: SiteFolder):
+def test_no_cache_builds_cold_and_leaves_the_cache_untouched(
+    three_entry_site: SiteFolder, tmp_path: Path, monkeypatch
+):
     site = three_entry_site
     build(site.settings())
     state = site.root / CACHE_DIR / HEAD_NAME
     before = state.read_bytes(), state.stat().st_mtime_ns
-    parses = [0]
     site.add("004.txt", article(title="Fourth"))
+    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    # Nothing is compared with a last build, nor kept for the next: no output is keyed.
+    versions = count_calls(monkeypatch, feedtool.render, "entry_version")
     report = build(site.settings(), use_cache=False)
     assert not report.nothing_changed and report.entries == 4
     assert (state.read_bytes(), state.stat().st_mtime_ns) == before
-    assert parses == [0]
+    assert parses == [4] and versions == [0]
+    assert snapshot(site.output) == clean_build(site, tmp_path)
 
 
 def test_a_settings_change_invalidates_the_cache(three_entry_site: SiteFolder, tmp_path: Path):

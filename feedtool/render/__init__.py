@@ -81,20 +81,23 @@ class SiteRenderer:
         pieces: PieceStore,
         settings_key: str = "",
         versions: dict[str, bytes] | None = None,
+        keyed: bool = True,
     ):
         """``versions``: the hashed versions of entries known already (by source, from the
-        cache, for the same settings); the renderer adds those it hashes."""
+        cache, for the same settings); the renderer adds those it hashes. Without
+        ``keyed``, outputs have an empty key: a build that keeps no cache compares none."""
         self.site = site
         self.settings_key = settings_key
         self.pieces = pieces
         self.feeds = FeedWriter(site, pieces)
         self.json = JsonFeedWriter(site, pieces)
+        self.keyed = keyed
         # Each entry's version, hashed once: listings and feeds hash them many times. Short
         # hashes, because a site of 100,000 entries keeps one per entry and per output.
         known = {} if versions is None else versions
         prefix = f"{settings_key}\0".encode()
-        self._versions = {}
-        for entry in site.entries:
+        self._versions: dict[str, bytes] = {}
+        for entry in site.entries if keyed else ():
             version = known.get(entry.source)
             if version is None:
                 version = _short_hash(prefix + entry_version(entry).encode())
@@ -110,6 +113,8 @@ class SiteRenderer:
         self.json.checked = SharedChecked(index)
 
     def _key(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
+        if not self.keyed:
+            return ""
         digest = hashlib.blake2b(
             f"{self.settings_key}\0{kind}\0{parts!r}".encode(), digest_size=KEY_BYTES
         )
@@ -153,7 +158,7 @@ class SiteRenderer:
                 site.page_path(entry),
                 # An entry's page shows that entry alone: its version (with the settings)
                 # is the key, without hashing again for each of 100,000 pages.
-                self._versions[entry.id].hex(),
+                self._versions[entry.id].hex() if self.keyed else "",
                 lambda entry=entry: self.pieces.page(entry),
                 work=False,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
@@ -128,6 +129,8 @@ def _newest(site: Site, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
     return entries[:limit] if limit else entries
 
 
+# The last few: an entry's RSS and Atom items, JSON item and page each show its content.
+@lru_cache(maxsize=4)
 def content_html(paragraphs: tuple[str, ...]) -> str:
     """An entry's full content: one escaped HTML paragraph per body block."""
     return "\n".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
