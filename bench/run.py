@@ -5,7 +5,8 @@
 
 For each size, in one run: generate the corpus once per (size, seed) into the work folder
 (``bench/generate.py``; reused by later runs), make a fresh site folder whose entries are
-hard links to it, and measure, each step as its own feedtool process:
+hard links to it (an earlier run's site folder is moved aside and deleted when this run
+is over, see ``prepare_site``), and measure, each step as its own feedtool process:
 
 1. reading every article file in a fresh Python process (the floor: no parsing);
 2. a cold full build (``--no-cache`` when ``feedtool build --help`` offers it, and always
@@ -387,14 +388,25 @@ def ensure_corpus(work: Path, size: int, seed: int) -> Path:
     return corpus
 
 
+# Where the site folders of earlier runs wait to be deleted, at the end of this run.
+OLD_SITES = "old-sites"
+
+
 def prepare_site(work: Path, corpus: Path, size: int, seed: int) -> Path:
     """A fresh site folder: feedtool.toml and entries/ linking to the corpus files.
 
     Hard links make this fast at 100,000 files; the edits below replace files rather than
-    writing into them, so the corpus itself never changes.
+    writing into them, so the corpus itself never changes. The site of an earlier run is
+    moved aside, and deleted by ``remove_old_sites`` once everything is measured: on
+    some file systems (ext4 without a journal, as on the machine of bench/RESULTS.md)
+    creating files in the minutes after 100,000 were deleted costs several times the
+    kernel time, and the cold build would pay for this harness's cleanup.
     """
     site = work / f"site-{size}-s{seed}"
-    shutil.rmtree(site, ignore_errors=True)
+    if site.exists():
+        old = work / OLD_SITES
+        old.mkdir(exist_ok=True)
+        site.rename(old / f"{site.name}-{time.time_ns()}")
     entries = site / "entries"
     entries.mkdir(parents=True)
     (site / "feedtool.toml").write_text(SITE_CONFIG, encoding="utf-8")
@@ -409,6 +421,11 @@ def prepare_site(work: Path, corpus: Path, size: int, seed: int) -> Path:
             link = shutil.copy2
             link(source.path, target)
     return site
+
+
+def remove_old_sites(work: Path) -> None:
+    """Delete the site folders ``prepare_site`` moved aside."""
+    shutil.rmtree(work / OLD_SITES, ignore_errors=True)
 
 
 def _replace_file(path: Path, text: str) -> None:
@@ -714,6 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     _log(f"results written to {args.output}")
 
+    remove_old_sites(args.work)  # after every measurement: see prepare_site
     failed = any(not m.ok for steps in results.values() for m in steps.values())
     failed = failed or any(c.error for c in (comparisons or {}).values())
     return 1 if failed else 0

@@ -54,6 +54,22 @@ def test_end_to_end_run_writes_a_row_per_step_with_numbers(tmp_path, capsys):
     assert "| step | 30 entries |" in capsys.readouterr().out
     corpus = tmp_path / "corpus-30-s1"
     assert len(list(corpus.glob("*.txt"))) == 30  # the edits went to the site, not the corpus
+    assert not (tmp_path / run.OLD_SITES).exists()
+
+
+def test_an_earlier_runs_site_is_moved_aside_and_deleted_after_the_run(tmp_path):
+    corpus = run.ensure_corpus(tmp_path, 3, 5)
+    site = run.prepare_site(tmp_path, corpus, 3, 5)
+    (site / "public").mkdir()
+    (site / "public" / "old.html").write_text("from the earlier run")
+    again = run.prepare_site(tmp_path, corpus, 3, 5)
+    assert again == site and not (site / "public").exists()
+    assert len(list((site / "entries").glob("*.txt"))) == 3
+    # Nothing was deleted yet: the earlier site waits, whole, for the end of the run.
+    (moved,) = (tmp_path / run.OLD_SITES).iterdir()
+    assert (moved / "public" / "old.html").read_text() == "from the earlier run"
+    run.remove_old_sites(tmp_path)
+    assert not (tmp_path / run.OLD_SITES).exists()
 
 
 def test_corpus_is_generated_once_and_reused(tmp_path):
