@@ -490,14 +490,16 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     """
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > settings.max_entry_size:
-            raise EntryError(
-                f"file is {size} bytes, more than the limit of {settings.max_entry_size} "
-                "(raise it with --max-entry-size or [build] max_entry_size)",
-                name,
-            )
-        data = path.read_bytes()
+        # One open, its size from the open file: read_entry runs for every changed file.
+        with open(name, "rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > settings.max_entry_size:
+                raise EntryError(
+                    f"file is {size} bytes, more than the limit of {settings.max_entry_size} "
+                    "(raise it with --max-entry-size or [build] max_entry_size)",
+                    name,
+                )
+            data = handle.readall()
     except PermissionError:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:

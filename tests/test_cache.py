@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import marshal
+import pickle
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -94,3 +95,10 @@ def test_replaced_refuses_a_field_entry_does_not_have():
     entry = Entry("a", "t", (), "", (), (), (), None, None, None, None, None, "s")
     with pytest.raises(TypeError, match="no field 'colour'"):
         replaced(entry, colour="red")
+
+
+@given(entries())
+def test_an_entry_pickled_reads_back_field_for_field(entry: Entry):
+    # How parse workers send entries to the build.
+    read_back = pickle.loads(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(read_back) is Entry and every_field(read_back) == every_field(entry)

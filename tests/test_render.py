@@ -89,6 +89,24 @@ def test_rfc2822_dates_are_feedgens(moment):
     assert rfc2822(moment) == formatRFC2822(moment)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.none()
+    | st.sampled_from([-30, -210, -720, 0, 30, 345, 840]).map(
+        lambda minutes: timezone(timedelta(minutes=minutes))
+    )
+    | st.just(timezone(timedelta(hours=1, seconds=30))),
+)
+def test_rfc2822_dates_are_feedgens_in_any_zone_and_year(moment, zone):
+    from feedgen.util import formatRFC2822
+
+    from feedtool.render.rss_atom import rfc2822
+
+    moment = moment.replace(tzinfo=zone)
+    assert rfc2822(moment) == formatRFC2822(moment)
+
+
 json_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 json_items = st.fixed_dictionaries(
     {"id": json_text, "url": json_text, "title": json_text},

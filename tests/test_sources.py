@@ -152,15 +152,15 @@ def test_file_larger_than_the_limit_is_an_error(site: SiteFolder):
 def test_unreadable_file_is_an_error_naming_it(site: SiteFolder, monkeypatch):
     path = site.add("locked.txt", article())
     site.add("fine.txt", article(title="Fine"))
-    real_read = Path.read_bytes
 
-    # Tests may run as root, which ignores file modes: simulate the refusal the OS gives.
-    def refuse(self: Path) -> bytes:
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+    # Tests may run as root, which ignores file modes: simulate the refusal the OS gives
+    # when the reader opens the file.
+    def refuse(file: str, *args, **kwargs):
+        if Path(file).name == "locked.txt":
+            raise PermissionError(13, "Permission denied", file)
+        return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(feedtool.sources, "open", refuse, raising=False)
     result = read_entries(site.settings())
     assert [entry.title for entry in result.entries] == ["Fine"]
     (error,) = result.errors

@@ -62,6 +62,10 @@ class Location:
     sizes: tuple[int, ...]
     page: int = -1
 
+    def __reduce__(self) -> tuple:
+        # As its values: parse workers send one per entry (see Entry.__reduce__).
+        return (Location, (self.file, self.offset, self.sizes, self.page))
+
     def page_file(self) -> str:
         """The file ``PieceRenderer`` wrote the page to, beside ``file``."""
         folder, _, name = self.file.rpartition("/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Protocol
 
@@ -274,7 +274,21 @@ def rfc2822(moment: datetime) -> str:
     English day and month names; those come from the tables above instead.
     """
     day, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
-    return f"{day}, {moment:%d} {month} {moment:%Y %H:%M:%S %z}"
+    offset = moment.utcoffset()
+    if offset is None or offset % _MINUTE or moment.year < 1000:
+        # strftime for what is rare: no zone, a zone of odd seconds, a three-digit year.
+        return f"{day}, {moment:%d} {month} {moment:%Y %H:%M:%S %z}"
+    # The same text from numbers: strftime costs three times as much, once per item.
+    sign, minutes = ("-", -offset // _MINUTE) if offset < _NO_OFFSET else ("+", offset // _MINUTE)
+    return (
+        f"{day}, {moment.day:02d} {month} {moment.year} "
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} "
+        f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+    )
+
+
+_MINUTE = timedelta(minutes=1)
+_NO_OFFSET = timedelta(0)
 
 
 def _escape_text(text: str) -> str:
@@ -290,26 +304,24 @@ def _escape_attribute(text: str) -> str:
 
 
 class _Template:
-    """One serialized item with marks where its values go: literal text and (field, escape)."""
+    """One serialized item with marks where its values go: literal text and slots, a slot
+    being (field name, whether inside an attribute)."""
 
     def __init__(self, marked: str):
-        self.literals: list[str] = []
-        self.slots: list[tuple[str, bool]] = []  # field name, whether inside an attribute
+        # Literal text and slots in their order: literals are str, slots tuples.
+        self.parts: list[str | tuple[str, bool]] = []
         position = 0
         for match in _MARKED.finditer(marked):
             literal = marked[position : match.start()]
-            self.literals.append(literal)
-            self.slots.append((match.group(1), literal.rfind("<") > literal.rfind(">")))
+            self.parts.append(literal)
+            self.parts.append((match.group(1), literal.rfind("<") > literal.rfind(">")))
             position = match.end()
-        self.literals.append(marked[position:])
+        self.parts.append(marked[position:])
+        self.slots = frozenset(part for part in self.parts if isinstance(part, tuple))
 
-    def fill(self, values: dict[str, str]) -> str:
-        parts = [self.literals[0]]
-        for (name, in_attribute), literal in zip(self.slots, self.literals[1:], strict=True):
-            value = values[name]
-            parts.append(_escape_attribute(value) if in_attribute else _escape_text(value))
-            parts.append(literal)
-        return "".join(parts)
+    def fill(self, escaped: dict[tuple[str, bool], str]) -> str:
+        """The item, ``escaped`` holding each slot's value escaped for its place."""
+        return "".join([part if part.__class__ is str else escaped[part] for part in self.parts])
 
 
 class ItemTemplates:
@@ -322,7 +334,10 @@ class ItemTemplates:
     """
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple[bool, bool, bool, int], tuple[_Template, _Template]] = {}
+        # Per shape: the RSS and Atom templates, and the slots of both.
+        self._shapes: dict[
+            tuple[bool, bool, bool, int], tuple[_Template, _Template, frozenset[tuple[str, bool]]]
+        ] = {}
 
     def render(self, values: ItemValues) -> tuple[str, str]:
         """The RSS item and the Atom entry, as ``feedgen_items`` writes them."""
@@ -339,7 +354,8 @@ class ItemTemplates:
         )
         templates = self._shapes.get(shape)
         if templates is None:
-            templates = self._shapes[shape] = _templates(*shape)
+            rss, atom = _templates(*shape)
+            templates = self._shapes[shape] = (rss, atom, rss.slots | atom.slots)
         filled = {
             "id": values.id,
             "title": values.title,
@@ -354,8 +370,13 @@ class ItemTemplates:
         }
         for number, category in enumerate(values.categories):
             filled[f"category_{number}"] = category
-        rss, atom = templates
-        return rss.fill(filled), atom.fill(filled)
+        rss, atom, slots = templates
+        # Each value escaped once for both items (the content is most of their size).
+        escaped = {
+            slot: _escape_attribute(filled[slot[0]]) if slot[1] else _escape_text(filled[slot[0]])
+            for slot in slots
+        }
+        return rss.fill(escaped), atom.fill(escaped)
 
 
 def _templates(
