@@ -159,7 +159,10 @@ def _build(
     scan = Scan(settings.entries, background=cache.has_files)
     if cache.has_files:
         cache.preload_files(until=scan.done)
-    fingerprint = input_fingerprint(cache.key, scan.digest(), settings, previous.needs_git)
+    # Only a cache keeps the fingerprint, to compare it with the next build's.
+    fingerprint = ""
+    if cache.persistent:
+        fingerprint = input_fingerprint(cache.key, scan.digest(), settings, previous.needs_git)
     unchanged = cache.persistent and fingerprint == previous.fingerprint
     published_state = output_state(settings.output)
     published_as_left = bool(published_state) and published_state == previous.output_state

@@ -125,12 +125,13 @@ json_items = st.fixed_dictionaries(
 def test_json_items_are_written_as_json_dumps_writes_them(item):
     import json
 
-    from feedtool.render.jsonfeed import _indented
+    from feedtool.render.jsonfeed import _indented, _item_text
 
     expected = "\n".join(
         f"    {line}" for line in json.dumps(item, ensure_ascii=False, indent=2).split("\n")
     )
     assert "    " + _indented(item, "    ") == expected
+    assert _item_text(item) == expected  # how json_item writes an entry's item
 
 
 def test_validated_items_are_shared_with_processes_forked_after():

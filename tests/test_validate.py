@@ -512,6 +512,8 @@ def test_the_fast_json_schema_pass_agrees_with_jsonschema(source, path, value):
 # Pieces of HTML that exercise every rule of the tag check: void, optional-end, raw-text
 # and self-closed elements, comments, quoted ">" in attributes, stray and unclosed tags.
 _HTML_PIECES = [
+    "<p>text</p>\n",
+    "<p>text</p>",
     "<p>",
     "</p>",
     "<b>",

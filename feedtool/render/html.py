@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
@@ -208,10 +209,32 @@ def _tags(entry: Entry, root: str) -> str:
 
 def _time(entry: Entry, zone: tzinfo) -> str:
     assert entry.published is not None
-    local = entry.published.astimezone(zone)
+    # By its text, not the datetime: two equal instants in two zones are equal datetimes.
+    return _time_of(entry.published.isoformat(), zone)
+
+
+# The last few: an entry's page and its listing line show the same time.
+@lru_cache(maxsize=8)
+def _time_of(published: str, zone: tzinfo) -> str:
+    local = datetime.fromisoformat(published).astimezone(zone)
     return (
-        f'<time datetime="{entry.published.isoformat()}">'
+        f'<time datetime="{published}">'
         f"{local.strftime('%Y-%m-%d %H:%M')} {escape(local.tzname() or '')}</time>"
+    )
+
+
+# Every entry's page links the site's feeds alike: made once, not 100,000 times.
+@lru_cache(maxsize=64)
+def _alternates(feed_title: str, feed_root: str) -> str:
+    """The autodiscovery links to a feed's three formats, found at ``feed_root``."""
+    return "\n".join(
+        f'<link rel="alternate" type="{media_type}" title="{escape(feed_title)} ({label})" '
+        f'href="{feed_root}{name}">'
+        for name, media_type, label in (
+            (RSS_NAME, RSS_TYPE, "RSS"),
+            (ATOM_NAME, ATOM_TYPE, "Atom"),
+            (JSON_NAME, JSON_TYPE, "JSON Feed"),
+        )
     )
 
 
@@ -226,15 +249,7 @@ def _page(site: Site, title: str, body: str, root: str, feed: FeedSpec, feed_roo
     ``root`` leads from the page to the output folder, ``feed_root`` to the feed's folder.
     """
     settings = site.settings
-    alternates = "\n".join(
-        f'<link rel="alternate" type="{media_type}" title="{escape(feed.title)} ({label})" '
-        f'href="{feed_root}{name}">'
-        for name, media_type, label in (
-            (RSS_NAME, RSS_TYPE, "RSS"),
-            (ATOM_NAME, ATOM_TYPE, "Atom"),
-            (JSON_NAME, JSON_TYPE, "JSON Feed"),
-        )
-    )
+    alternates = _alternates(feed.title, feed_root)
     lang = escape(settings.language or "en")
     document = f"""<!DOCTYPE html>
 <html lang="{lang}">

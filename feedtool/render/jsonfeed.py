@@ -64,7 +64,18 @@ def json_item(site: Site, entry: Entry) -> str:
     The text ``json.dumps(item, ensure_ascii=False, indent=2)`` gives, each line indented
     four more spaces; written directly, as every entry's item is, it costs a third.
     """
-    return "    " + _indented(item_of(site, entry), "    ")
+    return _item_text(item_of(site, entry))
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    """``"    " + _indented(item, "    ")``, the item's own members written inline (most
+    are text), nested values through _indented."""
+    members = [
+        f"      {_encode_text(key)}: "
+        + (_encode_text(value) if value.__class__ is str else _indented(value, "      "))
+        for key, value in item.items()
+    ]
+    return "    {\n" + ",\n".join(members) + "\n    }"
 
 
 # How json.dumps(ensure_ascii=False) writes a string: the C encoder it uses itself.
