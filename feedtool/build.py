@@ -30,6 +30,7 @@ from feedtool.publish import (
     output_state,
     plan,
     publish,
+    stage_folder,
     write_new_file,
 )
 from feedtool.site import Site, collect_site, future_date_warnings
@@ -253,7 +254,8 @@ def _render_and_publish(
         if check_only:
             report.result = plan(settings.output, files)
         else:
-            report.result = publish(settings.output, files, check=checker)
+            stage = stage_folder(pieces.folder)
+            report.result = publish(settings.output, files, check=checker, staging=stage)
 
 
 def _save_cache(
@@ -379,8 +381,8 @@ RENDER_BATCH = 64
 class ParallelRendering:
     """Makes outputs in processes forked from the build, one per core, and checks them there.
 
-    Each process writes the outputs it makes to files of its own in the build's work
-    folder (moved into place by publishing, see ``PreparedFile``) and validates the feeds
+    Each process writes the outputs it makes in place in the build's stage (see
+    ``stage_folder``; nothing is published until every check passed) and validates the feeds
     among them as ``FeedChecker`` does: each feed's head and each item it has not already
     seen. Forked after the site is read, they share it without copying it. This is also
     the ``Checker`` publishing asks for problems: the processes found them already.
@@ -436,12 +438,15 @@ def _make_batch(indexes: range) -> list[tuple[str, list[str]]]:
 
     assert _rendering is not None
     outputs, folder, output_folder = _rendering
+    stage = os.path.join(stage_folder(folder), "")
     made = []
     for index in indexes:
         output = outputs[index]
         data, check = output.bytes_and_check()
         assert not isinstance(data, PreparedFile)
-        prepared = str(folder / f"made-{os.getpid()}-{index}")
+        # Written in place in the stage: publishing then has nothing to move.
+        prepared = stage + output.path
+        os.makedirs(os.path.dirname(prepared), exist_ok=True)
         write_new_file(prepared, data)
         problems = []
         if is_feed_path(output.path):

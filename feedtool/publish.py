@@ -34,7 +34,9 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 @dataclass(frozen=True)
 class PreparedFile:
     """An output already written, complete, to a file of the build's own on the same file
-    system: publishing moves it into place instead of writing its bytes again.
+    system: publishing moves it into place instead of writing its bytes again, and leaves
+    it where it is when it was written to its place in the build's stage (see
+    ``stage_folder``).
 
     Worker processes write entries' pages this way while they parse: creating files is
     slow on some file systems, and so it happens on every core at once.
@@ -113,20 +115,23 @@ def publish(
     files: Iterable[tuple[str, OutputData]],
     check: Checker | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    staging: Path | None = None,
 ) -> PublishResult:
     """Publish ``files`` into ``output`` atomically; raises ``BuildRejected`` if a check fails.
 
-    A file given as ``None`` is known to be current and is kept as it is.
+    A file given as ``None`` is known to be current and is kept as it is. ``staging`` is
+    the build's own stage (see ``stage_folder``), which may hold outputs written in place
+    already; without it, files are staged in a folder beside the output.
     """
     _check_output_folder(output)
     with _Lock(lock_path(output), lock_timeout, output):
-        staging = staging_path(output)
-        # A staging folder that exists now was left by a build that was killed.
-        shutil.rmtree(staging, ignore_errors=True)
+        # A shared staging folder that exists now was left by a build that was killed.
+        shutil.rmtree(staging_path(output), ignore_errors=True)
         for orphan in _orphaned_work_folders(output):
             shutil.rmtree(orphan, ignore_errors=True)
+        staging = staging or staging_path(output)
         try:
-            staging.mkdir()
+            staging.mkdir(exist_ok=True)
             result, expected = _stage(output, staging, files, check)
             if check is not None:
                 result.problems = check.problems()
@@ -205,6 +210,13 @@ def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     with _Lock(lock_path(output), lock_timeout, output):
         for path in leftovers:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def stage_folder(work: Path) -> Path:
+    """Where in a build's work folder the outputs are staged, each at its relative path:
+    processes that make outputs can write them there, in place, and ``publish`` (given it
+    as ``staging``) then has nothing to move before it publishes."""
+    return work / "stage"
 
 
 def make_work_folder(output: Path) -> Path:
@@ -289,7 +301,8 @@ def _stage(
                 os.makedirs(folder, exist_ok=True)
                 made_folders.add(folder)
             if isinstance(data, PreparedFile):
-                _move_prepared(data, staged)
+                if data.path != staged:  # else it was written in place, in the stage
+                    _move_prepared(data, staged)
             else:
                 writer.write(staged, data)
             result.written.append(relative)

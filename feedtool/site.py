@@ -63,7 +63,7 @@ class Site:
 
     def page_path(self, entry: Entry) -> str:
         """Path of the entry's page inside the output folder."""
-        return f"entries/{entry.id}.html"
+        return page_path_of(entry.id)
 
     def page_url(self, entry: Entry) -> str:
         return self.url + quote(self.page_path(entry))
@@ -87,6 +87,11 @@ class Site:
 
     def category_by_slug(self, slug: str) -> Category:
         return next(category for category in self.categories if category.slug == slug)
+
+
+def page_path_of(entry_id: str) -> str:
+    """Path of the page of the entry with this id inside the output folder."""
+    return f"entries/{entry_id}.html"
 
 
 def collect_site(

@@ -26,6 +26,7 @@ from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_entry, replaced
 from feedtool.errors import Diagnostic, EntryError, SourceError
 from feedtool.processes import leave_when_orphaned
+from feedtool.publish import stage_folder
 from feedtool.site import with_site_author
 
 if TYPE_CHECKING:
@@ -408,7 +409,7 @@ class _Worker:
             from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
 
             self.renderer = PieceRenderer(
-                settings, pieces_folder / f"worker-{os.getpid()}", pages=True
+                settings, pieces_folder / f"worker-{os.getpid()}", stage_folder(pieces_folder)
             )
 
 

@@ -17,7 +17,10 @@ import feedtool.build
 import feedtool.render.rss_atom as rss_atom
 from feedtool.build import EntriesRejected, build
 from feedtool.cli import main
-from feedtool.publish import MANIFEST_NAME, BuildRejected
+from feedtool.publish import MANIFEST_NAME, BuildRejected, stage_folder
+from feedtool.render.pieces import PieceRenderer, PieceStore
+from feedtool.site import collect_site
+from feedtool.sources import date_entry, read_entry
 from tests.conftest import SITE_URL, SiteFolder, article
 
 ALPHA_ID = "tag:news.example.org,2026:001_alpha"
@@ -216,6 +219,45 @@ def test_skip_invalid_publishes_the_good_ones_with_warnings(site: SiteFolder):
     report = build(site.settings(), skip_invalid=True)
     assert [entry.title for entry in parsed(site, "atom.xml").entries] == ["Good one"]
     assert any("002_bad.txt" in str(warning) for warning in report.warnings)
+
+
+def test_an_ids_page_is_the_kept_entrys_and_a_left_out_entrys_page_is_not_published(
+    site: SiteFolder,
+):
+    # Parse workers write each entry's page in place, in the build's stage: the entries
+    # the site leaves out must leave no page there, and the kept one's must be its own.
+    site.add("a/same.txt", article(title="Kept"))
+    site.add("b/same.txt", article(title="Left out"))
+    site.add("c/Same.txt", article(title="Also left out"))  # the same id, but for case
+    report = build(site.settings(), skip_invalid=True)
+    assert sum("duplicate id" in warning.message for warning in report.warnings) == 2
+    assert sorted(path.name for path in (site.output / "entries").iterdir()) == ["same.html"]
+    page = (site.output / "entries/same.html").read_text(encoding="utf-8")
+    assert "Kept" in page and "left out" not in page.lower()
+
+
+def test_a_page_staged_by_a_left_out_entry_gives_way_to_the_kept_entrys(site: SiteFolder, tmp_path):
+    site.add("a/same.txt", article(title="Kept"))
+    site.add("b/same.txt", article(title="Left out"))
+    settings = site.settings()
+    kept, left_out = (
+        date_entry(read_entry(site.entries / name, settings), None, 0)
+        for name in ("a/same.txt", "b/same.txt")
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    renderer = PieceRenderer(settings, work / "worker-1", stage_folder(work))
+    # The left-out entry parsed first, in another worker: it took the page's place.
+    rendered = {(entry.source, entry.id): renderer.render(entry) for entry in (left_out, kept)}
+    renderer.close()
+    assert rendered[left_out.source, left_out.id].staged_page
+    assert not rendered[kept.source, kept.id].staged_page
+    kept_site = collect_site([kept], settings)
+    store = PieceStore(kept_site, work, rendered)
+    page = store.page(kept_site.entries[0])
+    store.close()
+    assert isinstance(page, bytes) and b"Kept" in page and b"Left out" not in page
+    assert not (stage_folder(work) / "entries/same.html").exists()
 
 
 def test_missing_id_authority_falls_back_to_host_and_warns(three_entry_site: SiteFolder):

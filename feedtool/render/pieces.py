@@ -10,21 +10,20 @@ of 100,000 entries holds only where each one is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from feedtool.config import Settings
 from feedtool.entry import Entry, replaced
-from feedtool.publish import PreparedFile, write_all, write_new_file
+from feedtool.publish import PreparedFile, stage_folder, write_all, write_new_file
 from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
 from feedtool.render.jsonfeed import json_item
 from feedtool.render.rss_atom import ItemTemplates, item_values
-from feedtool.site import Site
+from feedtool.site import Site, page_path_of
 
-# Beside a piece file named N, the folder of the pages its renderer wrote.
-PAGES_PREFIX = "pages-"
 # The kinds of piece, in the order they are stored.
 RSS_ITEM, ATOM_ENTRY, JSON_ITEM, PAGE, LISTING_LINE = range(5)
 
@@ -53,38 +52,32 @@ def render_pieces(
 class Location:
     """Where one entry's pieces are: which file, from which offset, and each one's size.
 
-    ``page`` numbers the file holding the entry's whole page, when it has one of its own
-    (see ``page_file``): a number, not a path, since a build keeps one per entry.
+    ``staged_page``: the entry's page was written, whole, to its place in the build's stage
+    (see ``feedtool.publish.stage_folder``) rather than among the pieces.
     """
 
     file: str
     offset: int
     sizes: tuple[int, ...]
-    page: int = -1
+    staged_page: bool = False
 
     def __reduce__(self) -> tuple:
         # As its values: parse workers send one per entry (see Entry.__reduce__).
-        return (Location, (self.file, self.offset, self.sizes, self.page))
-
-    def page_file(self) -> str:
-        """The file ``PieceRenderer`` wrote the page to, beside ``file``."""
-        folder, _, name = self.file.rpartition("/")
-        return f"{folder}/{PAGES_PREFIX}{name}/{self.page}.html"
+        return (Location, (self.file, self.offset, self.sizes, self.staged_page))
 
 
 class PieceRenderer:
     """Renders entries' pieces into one file of its own (each worker process has one)."""
 
-    def __init__(self, site: Site | Settings, path: Path, pages: bool = False):
-        """With ``pages``, each entry's page is written to a file of its own, ready to be
-        moved into the output (see ``feedtool.publish.PreparedFile``)."""
+    def __init__(self, site: Site | Settings, path: Path, stage: Path | None = None):
+        """With a ``stage``, each entry's page is written there, at its place in the output
+        (see ``feedtool.publish.PreparedFile``), unless a page is there already: another
+        entry's of the same id (the build keeps one of them, and rejects the other)."""
         # A worker knows only the settings: that is all pieces are made from.
         self.site = site if isinstance(site, Site) else Site(site, (), ())
         self.path = str(path)
-        self.pages = path.with_name(PAGES_PREFIX + path.name) if pages else None
-        if self.pages is not None:
-            self.pages.mkdir()
-        self._count = 0
+        self.stage = os.path.join(stage, "") if stage is not None else None
+        self._folders: set[str] = set()
         self._templates = ItemTemplates()
         self._main_feed = site_feed(self.site)  # made once: it looks at every entry
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -93,17 +86,27 @@ class PieceRenderer:
     def render(self, entry: Entry) -> Location:
         """Render the entry's pieces and append them to the file: where they went."""
         pieces = render_pieces(self.site, entry, self._templates, self._main_feed)
-        page = -1
-        if self.pages is not None:
-            page = self._count
-            self._count += 1
-            write_new_file(self.pages / f"{page}.html", pieces[PAGE])
+        staged = self.stage is not None and self._stage_page(entry, pieces[PAGE])
+        if staged:
             pieces[PAGE] = b""
         offset = self._size
         data = b"".join(pieces)
         write_all(self._fd, data)
         self._size += len(data)
-        return Location(self.path, offset, tuple(len(piece) for piece in pieces), page)
+        return Location(self.path, offset, tuple(len(piece) for piece in pieces), staged)
+
+    def _stage_page(self, entry: Entry, page: bytes) -> bool:
+        assert self.stage is not None
+        path = self.stage + self.site.page_path(entry)
+        folder = os.path.dirname(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)  # other workers make it too
+            self._folders.add(folder)
+        try:
+            write_new_file(path, page)
+        except FileExistsError:
+            return False  # the page stays among the pieces
+        return True
 
     def close(self) -> None:
         os.close(self._fd)
@@ -123,8 +126,10 @@ class PieceStore:
     ):
         self.site = site
         self.folder = folder
+        self.stage = os.path.join(stage_folder(folder), "")
         # By entry source and id; ``rendered`` holds what the workers made.
         self._where: dict[tuple[str, str], Location] = dict(rendered or {})
+        self._unstage_unpublished_pages()
         self._readers: dict[str, int] = {}
         self._own: PieceRenderer | None = None
         self._own_process = 0
@@ -139,11 +144,24 @@ class PieceStore:
         return self._piece(entry, JSON_ITEM)
 
     def page(self, entry: Entry) -> bytes | PreparedFile:
-        """The entry's page: as a file when its worker wrote one (each is used once)."""
+        """The entry's page: as a file when its worker staged one."""
         location = self._where.get((entry.source, entry.id))
-        if location is not None and location.page >= 0:
-            return PreparedFile(location.page_file())
+        if location is not None and location.staged_page:
+            return PreparedFile(self.stage + self.site.page_path(entry))
         return self._piece(entry, PAGE)
+
+    def _unstage_unpublished_pages(self) -> None:
+        """Remove the staged pages of entries the site leaves out (an id two files share,
+        as two spellings on a file system that ignores case): the stage is published."""
+        staged = [key for key, location in self._where.items() if location.staged_page]
+        if not staged:
+            return
+        published = {(entry.source, entry.id) for entry in self.site.entries}
+        for source, entry_id in staged:
+            if (source, entry_id) not in published:
+                del self._where[source, entry_id]
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.stage + page_path_of(entry_id))
 
     def listing_line(self, entry: Entry) -> str:
         """The entry's line in a listing, its links starting at ``LISTING_ROOT``."""
