@@ -25,6 +25,7 @@ from feedtool.publish import (
     OutputData,
     PreparedFile,
     PublishResult,
+    check_relative,
     clean_stale_staging,
     make_work_folder,
     output_state,
@@ -445,6 +446,7 @@ def _make_batch(indexes: range) -> list[tuple[str, list[str]]]:
         data, check = output.bytes_and_check()
         assert not isinstance(data, PreparedFile)
         # Written in place in the stage: publishing then has nothing to move.
+        check_relative(output.path)
         prepared = stage + output.path
         os.makedirs(os.path.dirname(prepared), exist_ok=True)
         write_new_file(prepared, data)

@@ -257,7 +257,7 @@ def plan(output: Path, files: Iterable[tuple[str, bytes | PreparedFile]]) -> Pub
     result = PublishResult()
     expected: set[str] = set()
     for relative, data in files:
-        _check_relative(relative)
+        check_relative(relative)
         expected.add(relative)
         if _same_bytes(output / relative, data):
             result.unchanged += 1
@@ -285,7 +285,7 @@ def _stage(
     output_base, staging_base = os.path.join(output, ""), os.path.join(staging, "")
     with _FileWriter() as writer:
         for relative, data in files:
-            _check_relative(relative)
+            check_relative(relative)
             if relative in expected:
                 raise PublishError(f"two outputs would be written to {relative}", str(output))
             expected.add(relative)
@@ -386,10 +386,14 @@ def _same_bytes(path: str | Path, data: bytes | PreparedFile) -> bool:
         return False
 
 
-def _check_relative(relative: str) -> None:
-    # Renderers make these paths from entry ids and slugs; never let one escape the folder:
-    # no part may be "", "." or "..". Tested on the path wrapped in slashes, as text, because
-    # this runs for each of 112,000 outputs.
+def check_relative(relative: str) -> None:
+    """Refuse an output path that could lead out of the folder it is written to.
+
+    Renderers make these paths from entry ids and slugs, and whatever writes an output
+    (publishing, or a process writing in place in the stage) checks it first: no part may
+    be "", "." or "..".
+    """
+    # Tested on the path wrapped in slashes, as text: this runs for each of 112,000 outputs.
     wrapped = f"/{relative}/"
     if "//" in wrapped or "/./" in wrapped or "/../" in wrapped or "\0" in relative:
         raise PublishError(f"refusing to write outside the output folder: {relative!r}")
@@ -463,7 +467,7 @@ def _stale_files(output: Path, expected: set[str]) -> list[str]:
     stale = []
     for relative in _read_manifest(output) - expected:
         try:
-            _check_relative(relative)
+            check_relative(relative)
         except PublishError:
             continue  # a damaged manifest line; never act on it
         if (output / relative).is_file():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ import feedtool.build
 import feedtool.render.rss_atom as rss_atom
 from feedtool.build import EntriesRejected, build
 from feedtool.cli import main
+from feedtool.errors import PublishError
 from feedtool.publish import MANIFEST_NAME, BuildRejected, stage_folder
 from feedtool.render.pieces import PieceRenderer, PieceStore
 from feedtool.site import collect_site
@@ -258,6 +260,22 @@ def test_a_page_staged_by_a_left_out_entry_gives_way_to_the_kept_entrys(site: Si
     store.close()
     assert isinstance(page, bytes) and b"Kept" in page and b"Left out" not in page
     assert not (stage_folder(work) / "entries/same.html").exists()
+
+
+def test_a_page_that_would_land_outside_the_stage_is_refused_before_it_is_written(
+    site: SiteFolder, tmp_path
+):
+    site.add("a.txt", article(title="Escaping"))
+    settings = site.settings()
+    entry = date_entry(read_entry(site.entries / "a.txt", settings), None, 0)
+    work = tmp_path / "work"
+    work.mkdir()
+    renderer = PieceRenderer(settings, work / "worker-1", stage_folder(work))
+    # The parser never makes such an id (see test_entry.py); the writer checks anyway.
+    with pytest.raises(PublishError, match="outside the output folder"):
+        renderer.render(dataclasses.replace(entry, id="../../escaped"))
+    renderer.close()
+    assert not list(tmp_path.rglob("escaped*"))
 
 
 def test_missing_id_authority_falls_back_to_host_and_warns(three_entry_site: SiteFolder):

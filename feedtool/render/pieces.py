@@ -17,7 +17,13 @@ from pathlib import Path
 
 from feedtool.config import Settings
 from feedtool.entry import Entry, replaced
-from feedtool.publish import PreparedFile, stage_folder, write_all, write_new_file
+from feedtool.publish import (
+    PreparedFile,
+    check_relative,
+    stage_folder,
+    write_all,
+    write_new_file,
+)
 from feedtool.render.feeds import FeedSpec, site_feed
 from feedtool.render.html import LISTING_ROOT, entry_listing_line, render_entry_page
 from feedtool.render.jsonfeed import json_item
@@ -97,7 +103,9 @@ class PieceRenderer:
 
     def _stage_page(self, entry: Entry, page: bytes) -> bool:
         assert self.stage is not None
-        path = self.stage + self.site.page_path(entry)
+        relative = self.site.page_path(entry)
+        check_relative(relative)
+        path = self.stage + relative
         folder = os.path.dirname(path)
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)  # other workers make it too
