@@ -233,9 +233,12 @@ def _render_and_publish(
             if os.path.isfile(os.path.join(settings.output, path))
         }
     checker: Checker = FeedChecker(settings.output, checks)
-    # Most outputs are to be made when nothing was published before, or many entries
-    # changed; an incremental build of a few changes makes few, and skips the extra pass.
-    much_to_make = not previous_keys or len(read.pieces) >= PARALLEL_RENDER_MIN_OUTPUTS
+    # Many outputs are to be made when nothing was published before, when many entries
+    # changed, or when entries came, went or moved (listing pages shift); a rebuild after
+    # a few edits makes few, and skips the extra pass.
+    much_to_make = (
+        not previous_keys or len(read.pieces) >= PARALLEL_RENDER_MIN_OUTPUTS or read.reordered
+    )
     if not check_only and _cores() > 1 and much_to_make:
         # A first pass for the outputs to share out; the second yields every output in order.
         to_make = [
@@ -247,7 +250,7 @@ def _render_and_publish(
             renderer.share_checks()
             rendering = ParallelRendering(to_make, pieces.folder, settings.output)
             outputs, checker = rendering.outputs(renderer.outputs()), rendering
-    files = _counted(_rendered(outputs, previous_keys, cache, checks), report)
+    files = _rendered(outputs, previous_keys, cache, checks, report)
     show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
     with progress(planned_output_count(site)) if show_progress else nullcontext() as bar:
         if bar is not None:
@@ -286,15 +289,25 @@ def _rendered(
     previous: dict[str, str],
     cache: BuildCache,
     checks: dict[str, bytes],
+    report: BuildReport,
 ) -> Iterator[tuple[str, OutputData]]:
     """Each output's bytes, or ``None`` when its key says the published file is current.
 
-    The documents the validator should see for feeds go into ``checks``.
+    The documents the validator should see for feeds go into ``checks``; the report
+    counts the feeds and pages.
     """
+    from feedtool.render import is_feed_path  # see _build on late imports
+
+    published_keys = cache.published_keys
     for item in outputs:
-        cache.published_keys[item.path] = item.key
-        if previous.get(item.path) == item.key:
-            yield item.path, None
+        path = item.path
+        published_keys[path] = item.key
+        if path.endswith(".html"):
+            report.pages += 1
+        elif is_feed_path(path):
+            report.feeds += 1
+        if previous.get(path) == item.key:
+            yield path, None
             continue
         data, check = item.bytes_and_check()
         # Only the file being published now: a check document left unclaimed (its file
@@ -477,16 +490,3 @@ def validation_errors(document: bytes, path: str) -> list[str]:
     from feedtool.validate import validate_document  # see _build on late imports
 
     return [str(finding) for finding in validate_document(document, path).errors]
-
-
-def _counted(
-    files: Iterable[tuple[str, OutputData]], report: BuildReport
-) -> Iterator[tuple[str, OutputData]]:
-    from feedtool.render import is_feed_path  # see _build on late imports
-
-    for relative, data in files:
-        if is_feed_path(relative):
-            report.feeds += 1
-        elif relative.endswith(".html"):
-            report.pages += 1
-        yield relative, data

@@ -143,8 +143,10 @@ def publish(
                 os.rename(staging, output)
                 return result
             _move_into_place(output, staging, result.written)
-            result.removed = _stale_files(output, expected)
-            _write_manifest(output, staging, expected)
+            listed = _read_manifest(output)
+            result.removed = _stale_files(output, expected, listed)
+            if listed != expected:  # the same files: the manifest is already right
+                _write_manifest(output, staging, expected)
             for relative in result.removed:
                 _remove(output, relative)
         except OSError as error:
@@ -165,6 +167,9 @@ def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
     """
     replaced = _replaced_path(staging)
     shutil.rmtree(replaced, ignore_errors=True)
+    # The old versions are kept in one flat folder, by number: mirroring the output's
+    # folders there would make one more folder per listing page a rebuild rewrites.
+    replaced.mkdir()
     done: list[tuple[str, bool]] = []  # (relative path, whether an old version existed)
     folders: set[Path] = set()
     try:
@@ -175,13 +180,13 @@ def _move_into_place(output: Path, staging: Path, written: list[str]) -> None:
                 folders.add(target.parent)
             existed = target.is_file()
             if existed:
-                _keep_copy(target, replaced / relative)
+                _keep_copy(target, replaced / str(len(done)))
             os.replace(staging / relative, target)
             done.append((relative, existed))
     except OSError:
-        for relative, existed in reversed(done):
+        for number, (relative, existed) in reversed(list(enumerate(done))):
             if existed:
-                os.replace(replaced / relative, output / relative)
+                os.replace(replaced / str(number), output / relative)
             else:
                 (output / relative).unlink(missing_ok=True)
         raise
@@ -194,7 +199,6 @@ def _replaced_path(staging: Path) -> Path:
 
 
 def _keep_copy(path: Path, copy: Path) -> None:
-    copy.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(path, copy)  # a second name for the old bytes: no copying
     except OSError:
@@ -266,7 +270,9 @@ def plan(output: Path, files: Iterable[tuple[str, bytes | PreparedFile]]) -> Pub
     if not _same_bytes(output / MANIFEST_NAME, _manifest_bytes(expected)):
         result.written.append(MANIFEST_NAME)
     result.written.sort()
-    result.removed = _stale_files(output, expected) if output.is_dir() else []
+    result.removed = (
+        _stale_files(output, expected, _read_manifest(output)) if output.is_dir() else []
+    )
     return result
 
 
@@ -462,10 +468,10 @@ def _write_manifest(output: Path, staging: Path, expected: set[str]) -> None:
     os.replace(staged, target)
 
 
-def _stale_files(output: Path, expected: set[str]) -> list[str]:
-    """Files an earlier build wrote that this build does not."""
+def _stale_files(output: Path, expected: set[str], listed: set[str]) -> list[str]:
+    """Files an earlier build wrote (``listed`` in its manifest) that this build does not."""
     stale = []
-    for relative in _read_manifest(output) - expected:
+    for relative in listed - expected:
         try:
             check_relative(relative)
         except PublishError:

@@ -58,6 +58,9 @@ class ReadResult:
     pieces: dict[tuple[str, str], Location] = field(default_factory=dict)
     # The versions of unchanged entries, as the cache kept them, by source.
     versions: dict[str, bytes] = field(default_factory=dict)
+    # Entries were added or removed, or changed in what orders and groups them (their
+    # dates, ids or keywords) since the cache's build: listing pages shift.
+    reordered: bool = False
 
 
 def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -264,6 +267,7 @@ def read_entries(
             kept[scanned_file.relative] = cached
         else:
             to_parse.append((scanned_file, cached))
+    reordered = bool(previous)  # files gone since the last build
     pieces: dict[tuple[str, str], Location] = {}
     parsed = _parse_all(to_parse, settings, pieces_folder, keep_bodies=cache is None)
     for (scanned_file, cached), outcome in parsed:
@@ -279,6 +283,7 @@ def read_entries(
         entry, file_published, file_updated, location = outcome
         if location is not None:
             pieces[entry.source, entry.id] = location
+        reordered = reordered or cached is None or _order_changed(cached, entry, file_published)
         kept[scanned_file.relative] = CachedFile(
             scanned_file.size, scanned_file.mtime_ns, entry, file_published, file_updated
         )
@@ -310,13 +315,32 @@ def read_entries(
                     saved=None,
                 )
                 kept[scanned_file.relative] = cached
+                reordered = True
         if cached.version is not None:
             versions[cached.entry.source] = cached.version
         entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
     return ReadResult(
-        tuple(entries), tuple(errors), tuple(warnings), kept, needs_git, pieces, versions
+        tuple(entries),
+        tuple(errors),
+        tuple(warnings),
+        kept,
+        needs_git,
+        pieces,
+        versions,
+        reordered or bool(errors),
+    )
+
+
+def _order_changed(cached: CachedFile, entry: Entry, file_published: datetime | None) -> bool:
+    """Whether a file parsed again moved in the site's order or groups."""
+    before = cached.entry
+    return (
+        entry.id != before.id
+        or entry.categories != before.categories
+        or file_published != cached.file_published
+        or (file_published is not None and entry.published != before.published)
     )
 
 

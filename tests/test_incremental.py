@@ -250,6 +250,43 @@ def test_parallel_parsing_and_rendering_give_the_same_output_as_one_process(
     assert snapshot(parallel_output) == clean_build(site, tmp_path)
 
 
+def made(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
+def test_a_rebuild_that_shifts_listing_pages_shares_them_out_and_one_that_edits_does_not(
+    site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    rng = random.Random(11)
+    for number in range(30):
+        site.add(f"{number:03d}.txt", random_article(rng, number))
+    overrides = {"limit": 3, "archive_size": 4}
+    build(site.settings(**overrides))
+    monkeypatch.setattr(feedtool.build, "_cores", lambda: 2)
+    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 5)
+    shared = count_calls(monkeypatch, feedtool.build.ParallelRendering, "__init__")
+
+    def rebuild_shares_out() -> bool:
+        before = shared[0]
+        build(site.settings(**overrides))
+        return shared[0] > before
+
+    # A body edited: only the outputs that show the entry change, made here.
+    text = (site.entries / "004.txt").read_text(encoding="utf-8")
+    site.add("004.txt", text.replace("Key words", "One more sentence.\n\nKey words"))
+    assert not rebuild_shares_out()
+    assert snapshot(site.output) == clean_build(site, made(tmp_path / "edit"), **overrides)
+    # A new entry, newest of all: every listing page shifts, and they are shared out.
+    site.add("new.txt", random_article(rng, 99).replace("2026-", "2027-", 1))
+    assert rebuild_shares_out()
+    assert snapshot(site.output) == clean_build(site, made(tmp_path / "add"), **overrides)
+    # An entry gone: the same.
+    (site.entries / "010.txt").unlink()
+    assert rebuild_shares_out()
+    assert snapshot(site.output) == clean_build(site, made(tmp_path / "remove"), **overrides)
+
+
 def test_a_build_with_nothing_changed_still_cleans_up_after_a_killed_build(
     three_entry_site: SiteFolder,
 ):
