@@ -19,8 +19,6 @@ from feedtool.config import Settings, load_settings
 from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
 from feedtool.new import create_entry, new_entry_text
 from feedtool.publish import BuildRejected
-from feedtool.serve import make_server
-from feedtool.serve import watch as feedtool_watch
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
 
 EXIT_PROBLEMS = 1
@@ -246,6 +244,10 @@ def serve_command(config: Path | None, host: str, port: int, watch: bool, **opti
             f"{len(report.result.removed)} removed in {report.seconds:.2f} s",
             err=True,
         )
+
+    # Imported here: every other command starts faster without the HTTP server.
+    from feedtool.serve import make_server
+    from feedtool.serve import watch as feedtool_watch
 
     try:
         report = build(settings)
