@@ -444,6 +444,8 @@ class ParallelRendering:
 
 # What a rendering process works from, set before it is forked.
 _rendering: tuple[list[Output], Path, Path] | None = None  # the outputs to make
+# The stage folders a rendering process made or found, so each is made once.
+_made_folders: set[str] = set()
 
 
 def _make_batch(indexes: range) -> list[tuple[str, list[str]]]:
@@ -461,7 +463,10 @@ def _make_batch(indexes: range) -> list[tuple[str, list[str]]]:
         # Written in place in the stage: publishing then has nothing to move.
         check_relative(output.path)
         prepared = stage + output.path
-        os.makedirs(os.path.dirname(prepared), exist_ok=True)
+        folder_of = os.path.dirname(prepared)
+        if folder_of not in _made_folders:
+            os.makedirs(folder_of, exist_ok=True)  # the other processes make folders too
+            _made_folders.add(folder_of)
         write_new_file(prepared, data)
         problems = []
         if is_feed_path(output.path):

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from feedtool import __version__
 from feedtool.config import Settings
-from feedtool.entry import Entry, entry_from_values
+from feedtool.entry import ENTRY_FIELDS, Entry, entry_from_values, entry_values
 from feedtool.errors import Diagnostic
 
 CACHE_DIR = ".feedtool-cache"
@@ -109,7 +109,6 @@ class CacheHead:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-_ENTRY_FIELDS = tuple(item.name for item in fields(Entry))
 _DATE_FIELDS = frozenset({"published", "updated"})
 
 
@@ -120,8 +119,7 @@ def _entry_to_plain(entry: Entry) -> tuple:
     the digest): a smaller table loads faster on every build.
     """
     values = []
-    for name in _ENTRY_FIELDS:
-        value = getattr(entry, name)
+    for name, value in zip(ENTRY_FIELDS, entry_values(entry), strict=True):
         if name in _DATE_FIELDS:
             value = value.isoformat() if value else None
         elif name == "warnings":
@@ -139,7 +137,7 @@ def _entry_to_plain(entry: Entry) -> tuple:
 
 
 _PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES, _POINTS, _SUMMARY, _DIGEST, _BODY_KEY = (
-    _ENTRY_FIELDS.index(name)
+    ENTRY_FIELDS.index(name)
     for name in (
         "published",
         "updated",

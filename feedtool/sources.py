@@ -334,13 +334,13 @@ def read_entries(
 
 
 def _order_changed(cached: CachedFile, entry: Entry, file_published: datetime | None) -> bool:
-    """Whether a file parsed again moved in the site's order or groups."""
+    """Whether a file parsed again moved in the site's order or groups. Its date comes
+    from its own Date: line, or, without one, is set again later (which counts too)."""
     before = cached.entry
     return (
         entry.id != before.id
         or entry.categories != before.categories
         or file_published != cached.file_published
-        or (file_published is not None and entry.published != before.published)
     )
 
 
