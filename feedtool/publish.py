@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from feedtool.errors import PublishError
+from feedtool.placement import make_placed_folder, mark_top_folder
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -225,14 +226,22 @@ def stage_folder(work: Path) -> Path:
 
 def make_work_folder(output: Path) -> Path:
     """A private folder beside the output folder, for files a build prepares before
-    publishing them (see ``PreparedFile``); the build removes it when it ends.
+    publishing them (see ``PreparedFile``), with its stage (``stage_folder``) made; the build
+    removes it when it ends.
 
     Beside the output, so that a prepared file is moved into place, never copied. Its name
     holds the build's process id: a folder whose build is gone was left by a killed build.
     """
     parent = output.parent if output.parent.is_dir() else Path(tempfile.gettempdir())
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    work = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    # Every output of the build is made under the stage: placed where making files is quick.
+    stage = str(stage_folder(Path(work)))
+    if mark_top_folder(work):
+        make_placed_folder(stage)
+    else:
+        os.mkdir(stage)
+    return Path(work)
 
 
 def _orphaned_work_folders(output: Path) -> list[Path]:

@@ -1,0 +1,109 @@
+"""Placing a build's stage folder where the file system creates files quickly."""
+
+from __future__ import annotations
+
+import array
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from feedtool import placement
+from feedtool.placement import (
+    QUICK_CREATE_SECONDS,
+    make_placed_folder,
+    mark_top_folder,
+    seconds_per_new_file,
+)
+from feedtool.publish import make_work_folder, stage_folder
+
+SLOW = 50 * QUICK_CREATE_SECONDS
+QUICK = QUICK_CREATE_SECONDS / 2
+
+
+class ScriptedTimer:
+    """Answers the given seconds per file, in turn, and remembers each folder it timed."""
+
+    def __init__(self, *answers: float):
+        self.answers = list(answers)
+        self.timed: list[tuple[str, int]] = []  # (folder, its inode)
+
+    def __call__(self, folder: str) -> float:
+        self.timed.append((folder, os.stat(folder).st_ino))
+        return self.answers.pop(0)
+
+
+def test_placed_folder_is_the_first_quick_candidate(tmp_path: Path):
+    timer = ScriptedTimer(SLOW, SLOW, QUICK, QUICK)
+    target = tmp_path / "stage"
+    make_placed_folder(str(target), attempts=4, timer=timer)
+    assert len(timer.timed) == 3  # it stops at the first quick one
+    assert target.stat().st_ino == timer.timed[2][1]
+    assert os.listdir(tmp_path) == ["stage"]  # the slow candidates are gone
+    assert os.listdir(target) == []
+
+
+def test_placed_folder_is_the_quickest_when_none_is_quick(tmp_path: Path):
+    timer = ScriptedTimer(3 * SLOW, SLOW, 2 * SLOW)
+    target = tmp_path / "stage"
+    make_placed_folder(str(target), attempts=3, timer=timer)
+    assert target.stat().st_ino == timer.timed[1][1]
+    assert os.listdir(tmp_path) == ["stage"]
+
+
+def test_candidates_are_removed_when_timing_fails(tmp_path: Path):
+    def failing_timer(folder: str) -> float:
+        (Path(folder) / ".probe-0").write_bytes(b"")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):
+        make_placed_folder(str(tmp_path / "stage"), timer=failing_timer)
+    assert os.listdir(tmp_path) == []
+
+
+def test_timing_new_files_leaves_the_folder_empty(tmp_path: Path):
+    seconds = seconds_per_new_file(str(tmp_path), count=8)
+    assert 0 < seconds < 1
+    assert os.listdir(tmp_path) == []
+
+
+def test_top_folder_mark_is_set_where_the_file_system_has_it(tmp_path: Path):
+    if not mark_top_folder(str(tmp_path)):
+        pytest.skip("this file system has no top-directory mark (not ext2/3/4)")
+    descriptor = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("l", [0])
+        fcntl.ioctl(descriptor, placement._FS_IOC_GETFLAGS, flags, True)
+    finally:
+        os.close(descriptor)
+    assert flags[0] & placement._FS_TOPDIR_FL
+
+
+def test_top_folder_mark_is_false_where_the_file_system_refuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def refuse(*args, **kwargs):
+        raise OSError(errno.ENOTTY, "Inappropriate ioctl for device")
+
+    monkeypatch.setattr(placement.fcntl, "ioctl", refuse)
+    assert mark_top_folder(str(tmp_path)) is False
+    assert mark_top_folder(str(tmp_path / "missing")) is False
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_work_folder_comes_with_its_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marked: bool
+):
+    placed: list[str] = []
+    monkeypatch.setattr("feedtool.publish.mark_top_folder", lambda folder: marked)
+    real = make_placed_folder
+    monkeypatch.setattr(
+        "feedtool.publish.make_placed_folder", lambda path: (placed.append(path), real(path))
+    )
+    work = make_work_folder(tmp_path / "public")
+    assert work.parent == tmp_path
+    assert sorted(os.listdir(work)) == ["stage"]
+    assert stage_folder(work).is_dir()
+    assert placed == ([str(stage_folder(work))] if marked else [])
