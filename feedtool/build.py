@@ -221,9 +221,6 @@ def _render_and_publish(
     from feedtool.render import SiteRenderer, planned_output_count
 
     keyed = cache.persistent  # keys are kept for the next build, and compared with the last
-    renderer = SiteRenderer(site, pieces, cache.key, read.versions if keyed else None, keyed)
-    outputs = renderer.outputs()
-    checks: dict[str, bytes] = {}
     previous_keys = cache.previous_outputs()
     if not published_as_left:
         # The output folder changed since the last build: skip only files still there.
@@ -232,6 +229,17 @@ def _render_and_publish(
             for path, key in previous_keys.items()
             if os.path.isfile(os.path.join(settings.output, path))
         }
+    renderer = SiteRenderer(
+        site,
+        pieces,
+        cache.key,
+        read.versions if keyed else None,
+        keyed,
+        # With the same entries in the same order, unchanged outputs keep their keys.
+        previous_keys=None if read.reordered else previous_keys,
+    )
+    outputs = renderer.outputs()
+    checks: dict[str, bytes] = {}
     checker: Checker = FeedChecker(settings.output, checks)
     # Many outputs are to be made when nothing was published before, when many entries
     # changed, or when entries came, went or moved (listing pages shift); a rebuild after

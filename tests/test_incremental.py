@@ -92,6 +92,44 @@ def test_random_edits_additions_deletions_and_config_changes_match_a_clean_build
         assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), (step, action)
 
 
+def test_edits_that_move_no_entry_keep_the_other_outputs_keys_and_match_a_clean_build(
+    site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    # Only contents change (no date, id or keyword does): the site's order and groups stay,
+    # and outputs that show no edited entry keep their last keys instead of hashing anew.
+    rng = random.Random(6)
+    fields = {
+        f"{n:03d}.txt": dict(
+            keywords=", ".join(rng.sample(WORDS, rng.randint(1, 3))),
+            date=f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d} {n % 24:02d}:00",
+        )
+        for n in range(30)
+    }
+    for name, kept in fields.items():
+        site.add(name, article(title=f"Entry {name}", **kept))
+    overrides = {"limit": 3, "archive_size": 4}
+    build(site.settings(**overrides))
+    answers: list[bool] = []
+    original = feedtool.render._KeptKeys.key
+
+    def recording(self, path, entries):
+        key = original(self, path, entries)
+        answers.append(key is not None)
+        return key
+
+    monkeypatch.setattr(feedtool.render._KeptKeys, "key", recording)
+    for step in range(12):
+        answers.clear()
+        for name in rng.sample(sorted(fields), rng.randint(1, 3)):
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
+            title = rng.choice([f"Entry {name}", f"Entry {name} ({words.split()[0]})"])
+            site.add(name, article(title=title, body=f"{words.capitalize()}.", **fields[name]))
+        build(site.settings(**overrides))
+        assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), step
+        # Most listing pages and feeds kept their keys; those showing an edit were hashed.
+        assert answers.count(True) > answers.count(False) > 0, step
+
+
 def count_calls(monkeypatch, module, name: str) -> list[int]:
     calls = [0]
     original = getattr(module, name)
