@@ -199,12 +199,15 @@ def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
 def _tags(entry: Entry, root: str) -> str:
     if not entry.categories:
         return ""
-    links = "".join(
-        f'<li><a rel="tag" href="{root}categories/{quote(slugify(name))}/index.html">'
-        f"{escape(name)}</a></li>"
-        for name in entry.categories
-    )
-    return f'<ul class="tags">{links}</ul>'
+    return f'<ul class="tags">{"".join([_tag(root, name) for name in entry.categories])}</ul>'
+
+
+# Made once per keyword and root: a site of 100,000 entries has a few hundred keywords,
+# each shown hundreds of times, and a page or listing line has one root of a few.
+@lru_cache(maxsize=4096)
+def _tag(root: str, name: str) -> str:
+    href = f"{root}categories/{quote(slugify(name))}/index.html"
+    return f'<li><a rel="tag" href="{href}">{escape(name)}</a></li>'
 
 
 def _time(entry: Entry, zone: tzinfo) -> str:
