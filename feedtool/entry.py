@@ -211,10 +211,31 @@ def parse_entry(
     ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
     Dates the file does not state are left ``None`` for the reader of the folder to fill.
     """
-    # decode_entry already did both; a caller with text of its own gets the same rules.
+    # The rules decode_entry applies to a file's text apply to any text given here.
     text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
+    return _parse_clean_text(text, list(warnings), path, entry_id, timezone)
+
+
+def parse_decoded_entry(
+    text: str,
+    path: str,
+    *,
+    entry_id: str | None = None,
+    timezone: tzinfo = UTC,
+) -> Entry:
+    """``parse_entry`` for text as ``decode_entry`` returns it (LF line ends, no character
+    XML forbids): the reader of the folder does not scan each file's text twice."""
+    return _parse_clean_text(text, [], path, entry_id, timezone)
+
+
+def _parse_clean_text(
+    text: str,
+    warnings: list[Diagnostic],
+    path: str,
+    entry_id: str | None,
+    timezone: tzinfo,
+) -> Entry:
     lines = text.split("\n")
-    warnings = list(warnings)
     metadata, position = _read_metadata(lines, path, timezone)
     position = _skip_chrome(lines, position)
     dropped: list[str] = []

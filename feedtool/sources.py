@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, NoReturn, overload
 
 from feedtool.cache import BuildCache, CachedFile
 from feedtool.config import Settings
-from feedtool.entry import Entry, decode_entry, parse_entry, replaced
+from feedtool.entry import Entry, decode_entry, parse_decoded_entry, replaced
 from feedtool.errors import Diagnostic, EntryError, SourceError
 from feedtool.processes import leave_when_orphaned
 from feedtool.publish import stage_folder
@@ -533,7 +533,7 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     if digest == known_digest:
         return None
     text, decode_warnings = decode_entry(data, name)
-    entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
+    entry = parse_decoded_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
     return replaced(entry, warnings=decode_warnings + entry.warnings, digest=digest)
 
 
