@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from feedtool.errors import PublishError
-from feedtool.placement import make_placed_folder, mark_top_folder
+from feedtool.placement import make_quick_folder
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -236,11 +236,7 @@ def make_work_folder(output: Path) -> Path:
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
     work = tempfile.mkdtemp(prefix=prefix, dir=parent)
     # Every output of the build is made under the stage: placed where making files is quick.
-    stage = str(stage_folder(Path(work)))
-    if mark_top_folder(work):
-        make_placed_folder(stage)
-    else:
-        os.mkdir(stage)
+    make_quick_folder(str(stage_folder(Path(work))))
     return Path(work)
 
 

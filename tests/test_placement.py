@@ -14,6 +14,7 @@ from feedtool import placement
 from feedtool.placement import (
     QUICK_CREATE_SECONDS,
     make_placed_folder,
+    make_quick_folder,
     mark_top_folder,
     seconds_per_new_file,
 )
@@ -69,16 +70,22 @@ def test_timing_new_files_leaves_the_folder_empty(tmp_path: Path):
     assert os.listdir(tmp_path) == []
 
 
-def test_top_folder_mark_is_set_where_the_file_system_has_it(tmp_path: Path):
-    if not mark_top_folder(str(tmp_path)):
-        pytest.skip("this file system has no top-directory mark (not ext2/3/4)")
-    descriptor = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+def has_top_folder_mark(folder: Path) -> bool:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         flags = array.array("l", [0])
         fcntl.ioctl(descriptor, placement._FS_IOC_GETFLAGS, flags, True)
+    except OSError:
+        return False
     finally:
         os.close(descriptor)
-    assert flags[0] & placement._FS_TOPDIR_FL
+    return bool(flags[0] & placement._FS_TOPDIR_FL)
+
+
+def test_top_folder_mark_is_set_where_the_file_system_has_it(tmp_path: Path):
+    if not mark_top_folder(str(tmp_path)):
+        pytest.skip("this file system has no top-directory mark (not ext2/3/4)")
+    assert has_top_folder_mark(tmp_path)
 
 
 def test_top_folder_mark_is_false_where_the_file_system_refuses_it(
@@ -92,18 +99,30 @@ def test_top_folder_mark_is_false_where_the_file_system_refuses_it(
     assert mark_top_folder(str(tmp_path / "missing")) is False
 
 
-@pytest.mark.parametrize("marked", [True, False])
-def test_work_folder_comes_with_its_stage(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marked: bool
-):
-    placed: list[str] = []
-    monkeypatch.setattr("feedtool.publish.mark_top_folder", lambda folder: marked)
-    real = make_placed_folder
-    monkeypatch.setattr(
-        "feedtool.publish.make_placed_folder", lambda path: (placed.append(path), real(path))
-    )
+def test_a_quick_folder_stays_beside_its_parents_others(tmp_path: Path):
+    timer = ScriptedTimer(QUICK)
+    make_quick_folder(str(tmp_path / "stage"), timer=timer)
+    assert [folder for folder, _ in timer.timed] == [str(tmp_path / "stage")]
+    assert os.listdir(tmp_path) == ["stage"]
+    assert not has_top_folder_mark(tmp_path)
+
+
+def test_a_slow_folder_is_placed_again_where_the_file_system_can(tmp_path: Path):
+    timer = ScriptedTimer(SLOW, SLOW, QUICK)
+    make_quick_folder(str(tmp_path / "stage"), timer=timer)
+    if not has_top_folder_mark(tmp_path):
+        # No such mark here: the folder stays where it was made, and is not timed again.
+        assert len(timer.timed) == 1
+    else:
+        assert len(timer.timed) == 3
+        assert (tmp_path / "stage").stat().st_ino == timer.timed[2][1]
+    assert os.listdir(tmp_path) == ["stage"]
+    assert os.listdir(tmp_path / "stage") == []
+
+
+def test_work_folder_comes_with_its_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(placement, "seconds_per_new_file", ScriptedTimer(SLOW, QUICK))
     work = make_work_folder(tmp_path / "public")
     assert work.parent == tmp_path
     assert sorted(os.listdir(work)) == ["stage"]
     assert stage_folder(work).is_dir()
-    assert placed == ([str(stage_folder(work))] if marked else [])
