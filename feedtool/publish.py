@@ -236,7 +236,7 @@ def make_work_folder(output: Path) -> Path:
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
     work = tempfile.mkdtemp(prefix=prefix, dir=parent)
     # Every output of the build is made under the stage: placed where making files is quick.
-    make_quick_folder(str(stage_folder(Path(work))))
+    make_quick_folder(str(stage_folder(Path(work))), aside=work)
     return Path(work)
 
 

@@ -36,38 +36,51 @@ class ScriptedTimer:
         return self.answers.pop(0)
 
 
-def test_placed_folder_is_the_first_quick_candidate(tmp_path: Path):
+@pytest.fixture
+def aside(tmp_path: Path) -> str:
+    """Where the timing files go: outside the folder that is placed."""
+    folder = tmp_path.parent / f"{tmp_path.name}-aside"
+    folder.mkdir()
+    return str(folder)
+
+
+def test_placed_folder_is_the_first_quick_candidate(tmp_path: Path, aside: str):
     timer = ScriptedTimer(SLOW, SLOW, QUICK, QUICK)
     target = tmp_path / "stage"
-    make_placed_folder(str(target), attempts=4, timer=timer)
+    make_placed_folder(str(target), aside, attempts=4, timer=timer)
     assert len(timer.timed) == 3  # it stops at the first quick one
     assert target.stat().st_ino == timer.timed[2][1]
     assert os.listdir(tmp_path) == ["stage"]  # the slow candidates are gone
     assert os.listdir(target) == []
 
 
-def test_placed_folder_is_the_quickest_when_none_is_quick(tmp_path: Path):
+def test_placed_folder_is_the_quickest_when_none_is_quick(tmp_path: Path, aside: str):
     timer = ScriptedTimer(3 * SLOW, SLOW, 2 * SLOW)
     target = tmp_path / "stage"
-    make_placed_folder(str(target), attempts=3, timer=timer)
+    make_placed_folder(str(target), aside, attempts=3, timer=timer)
     assert target.stat().st_ino == timer.timed[1][1]
     assert os.listdir(tmp_path) == ["stage"]
 
 
-def test_candidates_are_removed_when_timing_fails(tmp_path: Path):
+def test_candidates_are_removed_when_timing_fails(tmp_path: Path, aside: str):
     def failing_timer(folder: str) -> float:
         (Path(folder) / ".probe-0").write_bytes(b"")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with pytest.raises(OSError):
-        make_placed_folder(str(tmp_path / "stage"), timer=failing_timer)
+        make_placed_folder(str(tmp_path / "stage"), aside, timer=failing_timer)
     assert os.listdir(tmp_path) == []
 
 
-def test_timing_new_files_leaves_the_folder_empty(tmp_path: Path):
-    seconds = seconds_per_new_file(str(tmp_path), count=8)
-    assert 0 < seconds < 1
-    assert os.listdir(tmp_path) == []
+def test_timing_files_are_kept_aside_not_deleted(tmp_path: Path, aside: str):
+    # Deleted, they would be freshly freed inodes for every later file to skip.
+    target = tmp_path / "stage"
+    make_placed_folder(str(target), aside)
+    assert os.listdir(target) == []
+    (probe,) = os.listdir(aside)  # the chosen folder's; the others went with their folders
+    assert len(os.listdir(Path(aside) / probe)) == placement.PROBE_FILES
+    assert 0 < seconds_per_new_file(str(target), count=8) < 1
+    assert sorted(os.listdir(target / placement.PROBE_FOLDER)) == [str(n) for n in range(8)]
 
 
 def has_top_folder_mark(folder: Path) -> bool:
@@ -99,30 +112,28 @@ def test_top_folder_mark_is_false_where_the_file_system_refuses_it(
     assert mark_top_folder(str(tmp_path / "missing")) is False
 
 
-def test_a_quick_folder_stays_beside_its_parents_others(tmp_path: Path):
-    timer = ScriptedTimer(QUICK)
-    make_quick_folder(str(tmp_path / "stage"), timer=timer)
-    assert [folder for folder, _ in timer.timed] == [str(tmp_path / "stage")]
-    assert os.listdir(tmp_path) == ["stage"]
-    assert not has_top_folder_mark(tmp_path)
-
-
-def test_a_slow_folder_is_placed_again_where_the_file_system_can(tmp_path: Path):
-    timer = ScriptedTimer(SLOW, SLOW, QUICK)
-    make_quick_folder(str(tmp_path / "stage"), timer=timer)
-    if not has_top_folder_mark(tmp_path):
-        # No such mark here: the folder stays where it was made, and is not timed again.
-        assert len(timer.timed) == 1
-    else:
-        assert len(timer.timed) == 3
-        assert (tmp_path / "stage").stat().st_ino == timer.timed[2][1]
+def test_a_quick_folder_is_placed_where_the_file_system_can_place_it(tmp_path: Path, aside: str):
+    timer = ScriptedTimer(SLOW, QUICK)
+    make_quick_folder(str(tmp_path / "stage"), aside, timer=timer)
+    if has_top_folder_mark(tmp_path):
+        assert (tmp_path / "stage").stat().st_ino == timer.timed[1][1]
+    else:  # no such mark here: an ordinary folder, not timed
+        assert timer.timed == []
     assert os.listdir(tmp_path) == ["stage"]
     assert os.listdir(tmp_path / "stage") == []
+
+
+def test_a_folder_that_cannot_be_placed_is_an_ordinary_one(
+    tmp_path: Path, aside: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(placement, "mark_top_folder", lambda folder: False)
+    timer = ScriptedTimer(SLOW)
+    make_quick_folder(str(tmp_path / "stage"), aside, timer=timer)
+    assert timer.timed == [] and os.listdir(tmp_path) == ["stage"]
 
 
 def test_work_folder_comes_with_its_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(placement, "seconds_per_new_file", ScriptedTimer(SLOW, QUICK))
     work = make_work_folder(tmp_path / "public")
     assert work.parent == tmp_path
-    assert sorted(os.listdir(work)) == ["stage"]
-    assert stage_folder(work).is_dir()
+    assert os.listdir(stage_folder(work)) == []
