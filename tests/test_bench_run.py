@@ -193,6 +193,9 @@ def test_peer_ratios_against_hugo(tmp_path):
     assert same_work[5:] == ["300", "1000", "0.30x FAIL"]
     default_row = table.splitlines()[3]
     assert "0.20x |" in default_row and "PASS" not in default_row
+    # The targets name 10,000 and 50,000 entries: at 1,000 the ratios are shown, not judged.
+    small = _cells(run.format_peer_table({1_000: comparison}), "1,000")
+    assert small[4] == "0.40x" and small[7] == "0.30x"
 
 
 def test_peer_comparison_reports_a_failed_hugo_run(tmp_path):
