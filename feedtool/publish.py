@@ -224,19 +224,24 @@ def stage_folder(work: Path) -> Path:
     return work / "stage"
 
 
-def make_work_folder(output: Path) -> Path:
+def make_work_folder(output: Path, placed: bool = True) -> Path:
     """A private folder beside the output folder, for files a build prepares before
     publishing them (see ``PreparedFile``), with its stage (``stage_folder``) made; the build
     removes it when it ends.
 
     Beside the output, so that a prepared file is moved into place, never copied. Its name
     holds the build's process id: a folder whose build is gone was left by a killed build.
+    With ``placed``, the stage goes where creating files is quick (``make_quick_folder``):
+    worth its few milliseconds for a build that may make thousands of files.
     """
     parent = output.parent if output.parent.is_dir() else Path(tempfile.gettempdir())
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
     work = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    # Every output of the build is made under the stage: placed where making files is quick.
-    make_quick_folder(str(stage_folder(Path(work))), aside=work)
+    stage = str(stage_folder(Path(work)))
+    if placed:
+        make_quick_folder(stage, aside=work)
+    else:
+        os.mkdir(stage)
     return Path(work)
 
 

@@ -6,11 +6,14 @@ import array
 import errno
 import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+import feedtool.build
 from feedtool import placement
+from feedtool.build import build
 from feedtool.placement import (
     QUICK_CREATE_SECONDS,
     make_placed_folder,
@@ -19,6 +22,7 @@ from feedtool.placement import (
     seconds_per_new_file,
 )
 from feedtool.publish import make_work_folder, stage_folder
+from tests.conftest import SiteFolder
 
 SLOW = 50 * QUICK_CREATE_SECONDS
 QUICK = QUICK_CREATE_SECONDS / 2
@@ -132,8 +136,37 @@ def test_a_folder_that_cannot_be_placed_is_an_ordinary_one(
     assert timer.timed == [] and os.listdir(tmp_path) == ["stage"]
 
 
-def test_work_folder_comes_with_its_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(placement, "seconds_per_new_file", ScriptedTimer(SLOW, QUICK))
-    work = make_work_folder(tmp_path / "public")
+@pytest.mark.parametrize("placed", [True, False])
+def test_work_folder_comes_with_its_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, placed: bool
+):
+    timer = ScriptedTimer(SLOW, QUICK)
+    monkeypatch.setattr(placement, "seconds_per_new_file", timer)
+    work = make_work_folder(tmp_path / "public", placed=placed)
     assert work.parent == tmp_path
     assert os.listdir(stage_folder(work)) == []
+    if not placed:
+        assert timer.timed == []
+
+
+def test_a_big_site_places_its_stage_and_builds_the_same_files(
+    three_entry_site: SiteFolder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    placed: list[str] = []
+    real = placement.make_placed_folder
+
+    def recording(path: str, aside: str, **options) -> None:
+        placed.append(path)
+        real(path, aside, **options)
+
+    monkeypatch.setattr(placement, "make_placed_folder", recording)
+    monkeypatch.setattr(placement, "mark_top_folder", lambda folder: True)
+    site = three_entry_site
+    build(site.settings(), use_cache=False)
+    assert placed == []  # three entries: not worth it
+    unplaced = site.snapshot()
+    shutil.rmtree(site.output)
+    monkeypatch.setattr(feedtool.build, "PLACED_STAGE_MIN_ENTRIES", 3)
+    build(site.settings(), use_cache=False)
+    assert len(placed) == 1 and placed[0].endswith("stage")
+    assert site.snapshot() == unplaced
