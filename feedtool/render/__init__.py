@@ -224,13 +224,16 @@ class _KeptKeys:
     def __init__(self, site: Site, keys: dict[str, str], changed: list[int]):
         self._keys = keys
         self._changed = changed
-        self._position = {entry.id: number for number, entry in enumerate(site.entries)}
+        # Positions are only asked for when some entry changed (not after a mere touch).
+        self._position = (
+            {entry.id: number for number, entry in enumerate(site.entries)} if changed else {}
+        )
 
     def key(self, path: str, entries: tuple[Entry, ...]) -> str | None:
         """The output's key from the last build, or None if it has to be hashed."""
         key = self._keys.get(path)
-        if key is None:
-            return None
+        if key is None or not self._changed:
+            return key
         first, last = self._position[entries[0].id], self._position[entries[-1].id]
         if first > last:
             first, last = last, first
