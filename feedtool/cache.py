@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from feedtool import __version__
 from feedtool.config import Settings
-from feedtool.entry import ENTRY_FIELDS, Entry, entry_from_values, entry_values
+from feedtool.entry import Entry
 from feedtool.errors import Diagnostic
 
 CACHE_DIR = ".feedtool-cache"
@@ -119,7 +119,7 @@ def _entry_to_plain(entry: Entry) -> tuple:
     the digest): a smaller table loads faster on every build.
     """
     values = []
-    for name, value in zip(ENTRY_FIELDS, entry_values(entry), strict=True):
+    for name, value in zip(Entry._fields, entry, strict=True):
         if name in _DATE_FIELDS:
             value = value.isoformat() if value else None
         elif name == "warnings":
@@ -137,7 +137,7 @@ def _entry_to_plain(entry: Entry) -> tuple:
 
 
 _PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES, _POINTS, _SUMMARY, _DIGEST, _BODY_KEY = (
-    ENTRY_FIELDS.index(name)
+    Entry._fields.index(name)
     for name in (
         "published",
         "updated",
@@ -166,7 +166,7 @@ def _entry_from_plain(values: tuple) -> Entry:
         values[_SUMMARY] = "\n".join(values[_POINTS])
     if values[_BODY_KEY] is True:
         values[_BODY_KEY] = values[_DIGEST]
-    return entry_from_values(values)
+    return Entry._make(values)
 
 
 def _cached_file(row: tuple) -> CachedFile:

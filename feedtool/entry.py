@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import UTC, datetime, tzinfo
-from operator import attrgetter
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
@@ -76,9 +75,12 @@ _ISO_DATE = re.compile(
 _DATE_DEFAULT = datetime(2000, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One article, as parsed from its file."""
+class Entry(NamedTuple):
+    """One article, as parsed from its file.
+
+    A named tuple: immutable, made and pickled at C speed (a build makes and sends 100,000
+    of them between processes), and ``_replace`` gives a changed copy.
+    """
 
     id: str
     title: str
@@ -94,7 +96,7 @@ class Entry:
     language: str | None
     source: str
     # Warnings found while parsing (removed characters, empty points ...); not content.
-    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    warnings: tuple[Diagnostic, ...] = ()
     # Set when the dates came from the file itself (a Date:/Updated: line).
     dated_in_file: bool = False
     # SHA-256 of the file's bytes, set by the reader: what the incremental cache keys on.
@@ -102,44 +104,6 @@ class Entry:
     # Set when the entry was read without its ``paragraphs``, to bound memory: the file's
     # content hash, to read them again (see sources.read_body).
     body_key: str | None = None
-
-    def __reduce__(self) -> tuple:
-        # Pickled as its values, made again by entry_from_values: a dataclass's own way
-        # runs Python code per field both ways, and parse workers send 100,000 entries.
-        return (entry_from_values, (entry_values(self),))
-
-
-# The names of Entry's fields, in order: what entry_values gives and entry_from_values takes.
-ENTRY_FIELDS = tuple(item.name for item in fields(Entry))
-_FIELD_INDEX = {name: index for index, name in enumerate(ENTRY_FIELDS)}
-# Every field's value, in order, in one call.
-entry_values = attrgetter(*ENTRY_FIELDS)
-
-# Entry's fields in a class that is not frozen, with the same slots in the same order, so
-# an instance can become an Entry (see entry_from_values).
-_EntryUnderConstruction = make_dataclass(
-    "_EntryUnderConstruction", ENTRY_FIELDS, slots=True, eq=False, repr=False
-)
-
-
-def replaced(entry: Entry, **changes: object) -> Entry:
-    """``dataclasses.replace(entry, **changes)``, five times faster: a build of 100,000
-    entries replaces fields of each a few times (its dates, its body)."""
-    values = list(entry_values(entry))
-    for name, value in changes.items():
-        if name not in _FIELD_INDEX:
-            raise TypeError(f"Entry has no field {name!r}")
-        values[_FIELD_INDEX[name]] = value
-    return entry_from_values(values)
-
-
-def entry_from_values(values: tuple | list) -> Entry:
-    """``Entry(*values)``, five times faster: a frozen dataclass sets each field through
-    ``object.__setattr__``, and the cache makes 100,000 entries on every build that has
-    something to do. The result is an ``Entry`` like any other, frozen as any other."""
-    entry = _EntryUnderConstruction(*values)
-    entry.__class__ = Entry  # same slots, same layout: allowed, and then frozen
-    return entry  # type: ignore[return-value]
 
 
 def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:

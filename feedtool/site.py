@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from feedtool.config import Settings
-from feedtool.entry import Entry, replaced
+from feedtool.entry import Entry
 from feedtool.errors import Diagnostic
 
 BodyLookup = Callable[[Entry], tuple[str, ...]]
@@ -116,7 +116,7 @@ def with_site_author(entry: Entry, settings: Settings) -> Entry:
     """The entry, with the site's author when it names none."""
     if entry.author or not settings.author:
         return entry
-    return replaced(entry, author=settings.author)
+    return entry._replace(author=settings.author)
 
 
 def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, NoReturn, overload
 
 from feedtool.cache import BuildCache, CachedFile
 from feedtool.config import Settings
-from feedtool.entry import Entry, decode_entry, parse_decoded_entry, replaced
+from feedtool.entry import Entry, decode_entry, parse_decoded_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
 from feedtool.processes import leave_when_orphaned
 from feedtool.publish import stage_folder
@@ -310,7 +310,7 @@ def read_entries(
             if dates != (cached.entry.published, cached.entry.updated):
                 published, updated = dates
                 cached = cached._replace(
-                    entry=replace(cached.entry, published=published, updated=updated),
+                    entry=cached.entry._replace(published=published, updated=updated),
                     version=None,
                     saved=None,
                 )
@@ -481,15 +481,15 @@ def _parse_file(job: tuple[str, str]) -> Parsed | EntryError | None:
     location = None
     if file_published is not None:
         published, updated = entry_dates(file_published, file_updated, None, 0)
-        entry = replaced(entry, published=published, updated=updated, categories=categories)
+        entry = entry._replace(published=published, updated=updated, categories=categories)
         if worker.renderer is not None:
             location = worker.renderer.render(with_site_author(entry, worker.settings))
         if not worker.keep_bodies:
-            entry = replaced(entry, paragraphs=(), body_key=entry.digest)
+            entry = entry._replace(paragraphs=(), body_key=entry.digest)
     elif worker.keep_bodies:
-        entry = replaced(entry, categories=categories)
+        entry = entry._replace(categories=categories)
     else:
-        entry = replaced(entry, categories=categories, paragraphs=(), body_key=entry.digest)
+        entry = entry._replace(categories=categories, paragraphs=(), body_key=entry.digest)
     return entry, file_published, file_updated, location
 
 
@@ -534,13 +534,13 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
         return None
     text, decode_warnings = decode_entry(data, name)
     entry = parse_decoded_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    return replaced(entry, warnings=decode_warnings + entry.warnings, digest=digest)
+    return entry._replace(warnings=decode_warnings + entry.warnings, digest=digest)
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime_ns: int) -> Entry:
     """The entry with the dates its file does not state filled in (see ``entry_dates``)."""
     published, updated = entry_dates(entry.published, entry.updated, git, mtime_ns)
-    return replace(entry, published=published, updated=updated)
+    return entry._replace(published=published, updated=updated)
 
 
 def entry_dates(

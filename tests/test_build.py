@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import json
 import os
 import subprocess
@@ -273,7 +272,7 @@ def test_a_page_that_would_land_outside_the_stage_is_refused_before_it_is_writte
     renderer = PieceRenderer(settings, work / "worker-1", stage_folder(work))
     # The parser never makes such an id (see test_entry.py); the writer checks anyway.
     with pytest.raises(PublishError, match="outside the output folder"):
-        renderer.render(dataclasses.replace(entry, id="../../escaped"))
+        renderer.render(entry._replace(id="../../escaped"))
     renderer.close()
     assert not list(tmp_path.rglob("escaped*"))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedtool.config import Settings
-from feedtool.entry import Entry, replaced
+from feedtool.entry import Entry
 from feedtool.publish import (
     PreparedFile,
     check_relative,
@@ -43,7 +43,7 @@ def render_pieces(
     """
     if entry.body_key is not None:
         # Read without its body: read it once here for the three pieces that show it.
-        entry = replaced(entry, paragraphs=site.paragraphs(entry), body_key=None)
+        entry = entry._replace(paragraphs=site.paragraphs(entry), body_key=None)
     rss, atom = templates.render(item_values(site, entry))
     return [
         f"    {rss}\n".encode(),
