@@ -178,7 +178,7 @@ def _build(
     from feedtool.render.pieces import PieceStore  # see _render_and_publish on late imports
 
     scanned = scan.result()
-    folder = make_work_folder(settings.output, placed=len(scanned[0]) >= PLACED_STAGE_MIN_ENTRIES)
+    folder = make_work_folder(settings.output)
     try:
         site, warnings, read = load_site(
             settings, skip_invalid, cache=cache, scanned=scanned, pieces_folder=folder
@@ -393,10 +393,6 @@ class FeedChecker:
             if self._pool is not None:
                 self._pool.shutdown()
 
-
-# From this many entries a build places its stage where creating files is quick (see
-# feedtool.placement); a smaller site makes too few files for it to pay.
-PLACED_STAGE_MIN_ENTRIES = 1000
 
 # Outputs to make (feeds and listing pages) from which the work is shared out among
 # processes, one per core; fewer are made sooner in the build's own process.

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Protocol
 
 from feedtool.errors import PublishError
-from feedtool.placement import make_quick_folder
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -224,25 +223,19 @@ def stage_folder(work: Path) -> Path:
     return work / "stage"
 
 
-def make_work_folder(output: Path, placed: bool = True) -> Path:
+def make_work_folder(output: Path) -> Path:
     """A private folder beside the output folder, for files a build prepares before
     publishing them (see ``PreparedFile``), with its stage (``stage_folder``) made; the build
     removes it when it ends.
 
     Beside the output, so that a prepared file is moved into place, never copied. Its name
     holds the build's process id: a folder whose build is gone was left by a killed build.
-    With ``placed``, the stage goes where creating files is quick (``make_quick_folder``):
-    worth its few milliseconds for a build that may make thousands of files.
     """
     parent = output.parent if output.parent.is_dir() else Path(tempfile.gettempdir())
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
-    work = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    stage = str(stage_folder(Path(work)))
-    if placed:
-        make_quick_folder(stage, aside=work)
-    else:
-        os.mkdir(stage)
-    return Path(work)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    stage_folder(work).mkdir()
+    return work
 
 
 def _orphaned_work_folders(output: Path) -> list[Path]:
