@@ -23,10 +23,8 @@ import marshal
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,13 +39,11 @@ FILES_NAME = "files.marshal"
 FILES_DELTA_NAME = "files-delta.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 6
+STATE_FORMAT = 7
 # The rows changed since the files table was written whole go to the delta file, until
 # they are more than this share of the table (or this many): then the table is rewritten.
 DELTA_MAX_SHARE = 0.05
 DELTA_MAX_ROWS_ALWAYS = 1000
-# Rows made into entries between two looks at whether the scan is done (preload_files).
-ROWS_PER_BATCH = 5000
 _MAGIC = "feedtool-cache"
 
 
@@ -204,11 +200,7 @@ class BuildCache:
         self.key = key
         self.warnings: list[Diagnostic] = []
         self.previous = CacheHead(settings_key=key)
-        # The key of every output of this build, as the renderer yields them.
-        self.published_keys: dict[str, str] = {}
         self._files: dict[str, CachedFile] | None = None
-        # The rows not yet made into ``_files`` (see preload_files).
-        self._unmade: Iterator[tuple[str, tuple]] | None = None
         # The rows of the files table as read, before the delta: what a delta is taken from.
         self._table_rows: dict[str, tuple] = {}
         self._outputs: dict[str, str] | None = None
@@ -219,37 +211,17 @@ class BuildCache:
     def persistent(self) -> bool:
         return self.folder is not None
 
-    @property
-    def has_files(self) -> bool:
-        """Whether the last build left a files table to read."""
-        return self.persistent and bool(self.previous.token)
-
     def previous_files(self) -> dict[str, CachedFile]:
         """What the last build saw of each article file (read on first use)."""
-        self._make_files(until=lambda: False)
+        if self._files is None:
+            try:
+                self._files = {
+                    relative: _cached_file(row) for relative, row in self._load_rows().items()
+                }
+            except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
+                self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
         assert self._files is not None
         return self._files
-
-    def preload_files(self, until: Callable[[], bool]) -> None:
-        """Start on ``previous_files`` until ``until()`` is true: read the table and make
-        its rows into entries, a batch at a time. A build does this while its files are
-        scanned in another process, and stops when the scan is done."""
-        self._make_files(until)
-
-    def _make_files(self, until: Callable[[], bool]) -> None:
-        if self._files is None:
-            self._files = {}
-            self._unmade = iter(self._load_rows().items())
-        files = self._files
-        try:
-            while self._unmade is not None and not until():
-                batch = list(islice(self._unmade, ROWS_PER_BATCH))
-                if not batch:
-                    self._unmade = None
-                for relative, row in batch:
-                    files[relative] = _cached_file(row)
-        except Exception as error:  # noqa: BLE001 - any damage means: do not trust it
-            self._discard(f"cache damaged or foreign ({type(error).__name__}); rebuilding")
 
     def _load_rows(self) -> dict[str, tuple]:
         """The files table's rows with the delta's changes applied."""
@@ -310,15 +282,20 @@ class BuildCache:
         assert self.folder is not None
         self.warnings.append(Diagnostic("warning", reason, str(self.folder)))
         self.previous = CacheHead(settings_key=self.key)
-        self._files, self._outputs, self._table_rows, self._unmade = {}, {}, {}, None
+        self._files, self._outputs, self._table_rows = {}, {}, {}
         (self.folder / HEAD_NAME).unlink(missing_ok=True)
 
     def save(
-        self, head: CacheHead, files: dict[str, CachedFile], versions: dict[str, bytes]
+        self,
+        head: CacheHead,
+        files: dict[str, CachedFile],
+        versions: dict[str, bytes],
+        output_keys: dict[str, str],
     ) -> None:
         """Write the new state: the tables, then the head that names them.
 
-        ``versions`` are the entries' versions by source, for the rows that lack one. When
+        ``versions`` are the entries' versions by source, for the rows that lack one;
+        ``output_keys`` the key of every output published. When
         few rows changed since the files table was written whole, only they are written,
         to the delta file. Each file is replaced atomically; a build killed between them
         leaves a head whose tokens do not match, which the next build treats as no cache.
@@ -353,13 +330,13 @@ class BuildCache:
         else:
             files_token = token
             self._write(FILES_NAME, marshal.dumps((token, rows)))
-        self._write(OUTPUTS_NAME, marshal.dumps((token, self.published_keys)))
+        self._write(OUTPUTS_NAME, marshal.dumps((token, output_keys)))
         head = replace(
             head,
             token=token,
             files_token=files_token,
             files_delta=files_token != token,
-            output_count=len(self.published_keys),
+            output_count=len(output_keys),
         )
         self._write(HEAD_NAME, pickle.dumps((_MAGIC, STATE_FORMAT, __version__, head)))
 
@@ -368,6 +345,3 @@ class BuildCache:
         staged = self.folder / f"{name}.{os.getpid()}.tmp"
         staged.write_bytes(data)
         os.replace(staged, self.folder / name)
-
-    def close(self) -> None:
-        """Nothing is held open between reads; kept for the build's ``finally``."""

@@ -18,12 +18,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from feedtool.errors import PublishError
 
@@ -38,8 +35,9 @@ class PreparedFile:
     it where it is when it was written to its place in the build's stage (see
     ``stage_folder``).
 
-    Worker processes write entries' pages this way while they parse: creating files is
-    slow on some file systems, and so it happens on every core at once.
+    A build's workers write the outputs they make this way, in place in its stage, so
+    that creating files happens on every core at once; they compared each with the
+    published file before writing it.
     """
 
     path: str
@@ -52,32 +50,6 @@ class PreparedFile:
 # What a renderer hands over for an output file: its bytes, a prepared file, or None
 # when it knows the published file is current.
 OutputData = bytes | PreparedFile | None
-
-
-class Checker(Protocol):
-    """Checks each changed file before anything is published."""
-
-    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
-        """Start checking one file (the check may run elsewhere meanwhile)."""
-
-    def problems(self) -> list[str]:
-        """Wait for every check; the error messages, in the order the files came."""
-
-
-class CheckEach:
-    """A ``Checker`` running a function on each file as it comes."""
-
-    def __init__(self, check: Callable[[str, bytes], list[str]]):
-        self._check = check
-        self._problems: list[str] = []
-
-    def submit(self, relative: str, data: bytes | PreparedFile) -> None:
-        if isinstance(data, PreparedFile):
-            data = data.read()
-        self._problems.extend(self._check(relative, data))
-
-    def problems(self) -> list[str]:
-        return self._problems
 
 
 @dataclass
@@ -113,11 +85,10 @@ def lock_path(output: Path) -> Path:
 def publish(
     output: Path,
     files: Iterable[tuple[str, OutputData]],
-    check: Checker | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     staging: Path | None = None,
 ) -> PublishResult:
-    """Publish ``files`` into ``output`` atomically; raises ``BuildRejected`` if a check fails.
+    """Publish ``files`` into ``output`` atomically.
 
     A file given as ``None`` is known to be current and is kept as it is. ``staging`` is
     the build's own stage (see ``stage_folder``), which may hold outputs written in place
@@ -132,11 +103,7 @@ def publish(
         staging = staging or staging_path(output)
         try:
             staging.mkdir(exist_ok=True)
-            result, expected = _stage(output, staging, files, check)
-            if check is not None:
-                result.problems = check.problems()
-            if result.problems:
-                raise BuildRejected(result.problems)
+            result, expected = _stage(output, staging, files)
             if not output.exists():
                 # A first build: the staged folder becomes the output in one rename.
                 (staging / MANIFEST_NAME).write_bytes(_manifest_bytes(expected))
@@ -259,101 +226,73 @@ def _running(pid: int) -> bool:
     return True
 
 
-def plan(output: Path, files: Iterable[tuple[str, bytes | PreparedFile]]) -> PublishResult:
-    """What ``publish`` would change, without writing anything (``build --check``)."""
+def compare(output: Path, expected: list[str], changed: set[str]) -> PublishResult:
+    """What ``publish`` would change (``build --check``), given every output path and the
+    ones whose bytes differ from the published files'."""
     result = PublishResult()
-    expected: set[str] = set()
-    for relative, data in files:
-        check_relative(relative)
-        expected.add(relative)
-        if _same_bytes(output / relative, data):
-            result.unchanged += 1
-        else:
-            result.written.append(relative)
-    if not _same_bytes(output / MANIFEST_NAME, _manifest_bytes(expected)):
-        result.written.append(MANIFEST_NAME)
-    result.written.sort()
-    result.removed = (
-        _stale_files(output, expected, _read_manifest(output)) if output.is_dir() else []
-    )
+    result.written = sorted(changed)
+    result.unchanged = len(expected) - len(changed)
+    expected_set = set(expected)
+    if not same_bytes(output / MANIFEST_NAME, _manifest_bytes(expected_set)):
+        result.written = sorted([*changed, MANIFEST_NAME])
+    if output.is_dir():
+        result.removed = _stale_files(output, expected_set, _read_manifest(output))
     return result
 
 
 def _stage(
-    output: Path,
-    staging: Path,
-    files: Iterable[tuple[str, OutputData]],
-    check: Checker | None,
+    output: Path, staging: Path, files: Iterable[tuple[str, OutputData]]
 ) -> tuple[PublishResult, set[str]]:
     result = PublishResult()
     expected: set[str] = set()
-    made_folders: set[str] = set()
     # Paths as text, not Path objects: a first build stages 112,000 files at 100,000
     # entries. Nothing can be the same as a file of an output folder not made yet.
     published = os.path.isdir(output)
-    output_base, staging_base = os.path.join(output, ""), os.path.join(staging, "")
-    with _FileWriter() as writer:
-        for relative, data in files:
-            check_relative(relative)
-            if relative in expected:
-                raise PublishError(f"two outputs would be written to {relative}", str(output))
-            expected.add(relative)
-            # None: the renderer knows the published file is current, without making it.
-            if data is None or (published and _same_bytes(output_base + relative, data)):
-                result.unchanged += 1
-                continue
-            if check is not None:
-                check.submit(relative, data)
-            staged = staging_base + relative
-            folder = os.path.dirname(staged)
-            if folder not in made_folders:
-                os.makedirs(folder, exist_ok=True)
-                made_folders.add(folder)
-            if isinstance(data, PreparedFile):
-                if data.path != staged:  # else it was written in place, in the stage
-                    _move_prepared(data, staged)
-            else:
-                writer.write(staged, data)
-            result.written.append(relative)
+    output_base = os.path.join(output, "")
+    stage = StageWriter(str(staging))
+    for relative, data in files:
+        check_relative(relative)
+        if relative in expected:
+            raise PublishError(f"two outputs would be written to {relative}", str(output))
+        expected.add(relative)
+        # None: the renderer knows the published file is current, without making it. A
+        # prepared file was compared by whoever prepared it.
+        if data is None or (
+            published
+            and not isinstance(data, PreparedFile)
+            and same_bytes(output_base + relative, data)
+        ):
+            result.unchanged += 1
+            continue
+        if isinstance(data, PreparedFile):
+            staged = stage.folder_for(relative) + os.path.basename(relative)
+            if data.path != staged:  # else it was written in place, in the stage
+                _move_prepared(data, staged)
+        else:
+            stage.write(relative, data)
+        result.written.append(relative)
     result.written.sort()
     return result, expected
 
 
-class _FileWriter:
-    """Writes files on a thread, beside the rendering: creating files is the kernel's work,
-    done without Python's lock, so it overlaps with the next output being rendered.
+class StageWriter:
+    """Writes outputs into a stage folder at their relative paths, each folder made once."""
 
-    Leaving the ``with`` block waits for every write and raises the first error.
-    """
+    def __init__(self, stage: str):
+        self.base = os.path.join(stage, "")
+        self._folders: set[str] = set()
 
-    # One: two threads creating files in the same folder wait on its lock in the kernel.
-    THREADS = 1
-    # Writes waiting at most: they hold their bytes until written.
-    MAX_PENDING = 64
+    def folder_for(self, relative: str) -> str:
+        """The staged folder of ``relative`` (made if need be), ending in a separator."""
+        check_relative(relative)
+        folder = os.path.dirname(self.base + relative)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)  # other processes may make it too
+            self._folders.add(folder)
+        return os.path.join(folder, "")
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="feedtool-write")
-        self._pending: deque[Future[None]] = deque()
-
-    def write(self, path: str | Path, data: bytes) -> None:
-        while len(self._pending) >= self.MAX_PENDING:
-            self._pending.popleft().result()
-        self._pending.append(self._pool.submit(_write_file, path, data))
-
-    def __enter__(self) -> _FileWriter:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            while self._pending:
-                self._pending.popleft().result()
-        finally:
-            self._pool.shutdown(cancel_futures=True)
-
-
-def write_new_file(path: str | Path, data: bytes) -> None:
-    """Write a file that must not exist yet, created as publishing creates files."""
-    _write_file(path, data, os.O_EXCL)
+    def write(self, relative: str, data: bytes) -> None:
+        _write_file(self.folder_for(relative) + os.path.basename(relative), data)
 
 
 def _write_file(path: str | Path, data: bytes, mode: int = os.O_TRUNC) -> None:
@@ -381,7 +320,8 @@ def _move_prepared(prepared: PreparedFile, staged: str | Path) -> None:
         _write_file(staged, prepared.read())  # another file system after all: copy it
 
 
-def _same_bytes(path: str | Path, data: bytes | PreparedFile) -> bool:
+def same_bytes(path: str | Path, data: bytes | PreparedFile) -> bool:
+    """Whether the file at ``path`` holds exactly ``data``."""
     try:
         if isinstance(data, PreparedFile):
             if os.stat(path).st_size != os.stat(data.path).st_size:
@@ -463,7 +403,7 @@ def _manifest_bytes(expected: set[str]) -> bytes:
 def _write_manifest(output: Path, staging: Path, expected: set[str]) -> None:
     data = _manifest_bytes(expected)
     target = output / MANIFEST_NAME
-    if _same_bytes(target, data):
+    if same_bytes(target, data):
         return
     output.mkdir(parents=True, exist_ok=True)
     staged = staging / MANIFEST_NAME

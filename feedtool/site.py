@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -14,8 +13,6 @@ from urllib.parse import quote, urlsplit
 from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.errors import Diagnostic
-
-BodyLookup = Callable[[Entry], tuple[str, ...]]
 
 # When [site] id_authority is not set, tag: URIs use the site's host with this fixed date:
 # a date derived from the entries would change every id when the oldest entry goes.
@@ -40,21 +37,10 @@ class Category:
 
 
 @dataclass(frozen=True)
-class Site:
-    """The settings with every entry in publication order and every category."""
+class SiteLinks:
+    """The site's addresses and ids, from its settings alone: all an entry's own pieces need."""
 
     settings: Settings
-    entries: tuple[Entry, ...]
-    categories: tuple[Category, ...]
-    # How to read again the paragraphs of entries read without them (``body_key``).
-    bodies: BodyLookup | None = field(default=None, compare=False)
-
-    def paragraphs(self, entry: Entry) -> tuple[str, ...]:
-        """The entry's body, read again from its file when it was read without it."""
-        if entry.body_key is None:
-            return entry.paragraphs
-        assert self.bodies is not None, "entries read without their bodies need a reader"
-        return self.bodies(entry)
 
     @property
     def url(self) -> str:
@@ -85,6 +71,19 @@ class Site:
             return self.settings.id_authority
         return f"{urlsplit(self.url).hostname},{FALLBACK_TAG_DATE}"
 
+
+@dataclass(frozen=True)
+class Site(SiteLinks):
+    """The settings with every entry in publication order and every category."""
+
+    entries: tuple[Entry, ...]
+    categories: tuple[Category, ...]
+
+    @property
+    def links(self) -> SiteLinks:
+        """The settings-only part, small enough to send to a worker process."""
+        return SiteLinks(self.settings)
+
     def category_by_slug(self, slug: str) -> Category:
         return next(category for category in self.categories if category.slug == slug)
 
@@ -94,17 +93,13 @@ def page_path_of(entry_id: str) -> str:
     return f"entries/{entry_id}.html"
 
 
-def collect_site(
-    entries: tuple[Entry, ...] | list[Entry],
-    settings: Settings,
-    bodies: BodyLookup | None = None,
-) -> Site:
+def collect_site(entries: tuple[Entry, ...] | list[Entry], settings: Settings) -> Site:
     """Order the entries newest first (ties: id descending) and group them into categories."""
     # Newest first; entries published at the same instant by id, descending (ids are unique).
     ordered = tuple(sorted(entries, key=_sort_key, reverse=True))
     if settings.author:
         ordered = tuple(with_site_author(entry, settings) for entry in ordered)
-    return Site(settings=settings, entries=ordered, categories=_categories(ordered), bodies=bodies)
+    return Site(settings=settings, entries=ordered, categories=_categories(ordered))
 
 
 def _sort_key(entry: Entry) -> tuple[float, str]:

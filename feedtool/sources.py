@@ -9,28 +9,23 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import select
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
-from feedtool.cache import BuildCache, CachedFile
+from feedtool.cache import CachedFile
 from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_decoded_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
-from feedtool.processes import leave_when_orphaned
-from feedtool.publish import stage_folder
-from feedtool.site import with_site_author
 
 if TYPE_CHECKING:
-    from feedtool.render.pieces import Location, PieceRenderer
+    from feedtool.render.pieces import Location
 
 
 @dataclass(frozen=True)
@@ -54,13 +49,19 @@ class ReadResult:
     warnings: tuple[Diagnostic, ...]
     files: dict[str, CachedFile] = field(default_factory=dict)
     needs_git: bool = False
-    # Where the workers put the rendered pieces of the entries they parsed, by source and id.
-    pieces: dict[tuple[str, str], Location] = field(default_factory=dict)
-    # The versions of unchanged entries, as the cache kept them, by source.
-    versions: dict[str, bytes] = field(default_factory=dict)
+    # Where the pieces of the entries rendered while parsing are, by entry id.
+    pieces: dict[str, Location] = field(default_factory=dict)
     # Entries were added or removed, or changed in what orders and groups them (their
     # dates, ids or keywords) since the cache's build: listing pages shift.
     reordered: bool = False
+
+    def known_versions(self) -> dict[str, bytes]:
+        """The versions of unchanged entries, as the cache kept them, by source."""
+        return {
+            cached.entry.source: cached.version
+            for cached in self.files.values()
+            if cached.version is not None
+        }
 
 
 def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -141,120 +142,83 @@ def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
 _RELATIVE = itemgetter(ScannedFile._fields.index("relative"))
 
 
-class Scan:
-    """``scan_entries`` and ``files_digest``, run in a forked process when ``background``.
+class ParsedFile(NamedTuple):
+    """What parsing one article file gave: its entry, or the error that stops it.
 
-    Scanning 100,000 files is mostly the kernel's work (one stat each) and loading the
-    cache is Python's: side by side on two cores, a build waits for the longer of the two
-    only; and a build that finds nothing changed needs only the digest, not the files.
-    Without ``background``, with one core, without ``fork``, or with threads running (a
-    forked child would inherit the locks they hold), the scan runs here when first asked.
+    ``entry`` is None (and ``error`` too) when the file's content hash was the one the
+    cache knew: nothing to parse. ``file_published`` and ``file_updated`` are the dates
+    the file itself states; an entry that states its date is dated already. ``pieces``
+    is where its pieces were rendered, when the parsing process rendered them.
     """
 
-    def __init__(self, folder: Path, background: bool = False):
-        self.folder = folder
-        self._scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None
-        self._digest = ""
-        self._sent: tuple | None = None  # what the child sent, not yet made into files
-        self._pid = 0
-        self._pipe = -1  # the read end of the pipe the child sends its result through
-        if not background or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            return
-        if threading.active_count() > 1:
-            return
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: scan, send, and leave without running the parent's code
-            os.close(read_end)
-            _scan_and_send(folder, write_end)
-        os.close(write_end)
-        self._pid, self._pipe = pid, read_end
-
-    def done(self) -> bool:
-        """Whether the scan is over (or has not started: it runs here when asked for)."""
-        return self._pipe < 0 or bool(select.select([self._pipe], [], [], 0)[0])
-
-    def digest(self) -> str:
-        """``files_digest`` of the files found."""
-        self._receive()
-        if not self._digest:
-            self._digest = files_digest(self.result()[0])
-        return self._digest
-
-    def result(self) -> tuple[list[ScannedFile], list[Diagnostic]]:
-        """The files found and the warnings, as ``scan_entries`` gives them."""
-        self._receive()
-        if self._scanned is None:
-            if self._sent is None:
-                self._scanned = scan_entries(self.folder)
-            else:
-                relatives, sizes, mtimes, warnings = self._sent
-                prefix = os.path.join(str(self.folder), "")  # as os.scandir makes paths
-                paths = [prefix + relative for relative in relatives]
-                files = list(map(ScannedFile, paths, relatives, sizes, mtimes))
-                self._scanned = files, [Diagnostic(*warning) for warning in warnings]
-                self._sent = None
-        return self._scanned
-
-    def _receive(self) -> None:
-        if self._pipe < 0:
-            return
-        with open(self._pipe, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(self._pid, 0)
-        self._pipe = -1
-        try:
-            self._digest, listing, warnings = marshal.loads(data)
-            self._sent = (*marshal.loads(listing), warnings)
-        except (EOFError, ValueError, TypeError):
-            # The scan failed in the child (or the child was killed): scanning here raises
-            # the error, with its message, as a build without a child would.
-            self._digest, self._sent = "", None
+    entry: Entry | None
+    error: EntryError | None = None
+    file_published: datetime | None = None
+    file_updated: datetime | None = None
+    pieces: Location | None = None
 
 
-def _scan_and_send(folder: Path, pipe: int) -> NoReturn:
-    """In the child: the scan as plain lists and its digest, or nothing when it fails;
-    then exit at once (no atexit handlers, no buffers of the parent's)."""
-    status = 1
+# Parses (path, known content hash) pairs, in order: in this process or on every core.
+ParseFiles = Callable[[list[tuple[str, str]]], Iterable[ParsedFile]]
+
+
+def parse_file(path: str, settings: Settings, known_digest: str = "") -> ParsedFile:
+    """Read and parse one article file, dated when it states its date.
+
+    ``ParsedFile(None)`` when the file's content hash is ``known_digest``. An entry that
+    does not state its date is dated later, from git or its file's time, by
+    ``gather_entries``, which has them all.
+    """
     try:
-        try:
-            files, warnings = scan_entries(folder)
-            listing = _listing(files)
-            data = marshal.dumps(
-                (
-                    _digest(listing),
-                    listing,
-                    [(w.level, w.message, w.path, w.line) for w in warnings],
-                )
-            )
-        except BaseException:  # noqa: BLE001 - the parent scans again and reports it
-            data = b""
-        with open(pipe, "wb") as stream:
-            stream.write(data)
-        status = 0
-    finally:
-        os._exit(status)
+        entry = read_entry(Path(path), settings, known_digest)
+    except EntryError as error:
+        return ParsedFile(None, error)
+    if entry is None:
+        return ParsedFile(None)
+    file_published, file_updated = entry.published, entry.updated
+    # One string per keyword: a site of 100,000 entries has a few hundred keywords and
+    # hundreds of thousands of uses, sent between processes in batches.
+    categories = tuple(sys.intern(keyword) for keyword in entry.categories)
+    if file_published is None:
+        return ParsedFile(entry._replace(categories=categories), None, None, file_updated)
+    published, updated = entry_dates(file_published, file_updated, None, 0)
+    entry = entry._replace(published=published, updated=updated, categories=categories)
+    return ParsedFile(entry, None, file_published, file_updated)
 
 
 def read_entries(
     settings: Settings,
-    cache: BuildCache | None = None,
+    previous: dict[str, CachedFile] | None = None,
+    parse_files: ParseFiles | None = None,
     scanned: tuple[list[ScannedFile], list[Diagnostic]] | None = None,
-    pieces_folder: Path | None = None,
 ) -> ReadResult:
     """Read, parse and date every article under the settings' entries folder.
 
-    With a ``cache``, a file whose size and modification time are unchanged, or failing
-    those whose content hash is, is not parsed again, and entries come without their
-    bodies (``body_key`` set; ``read_body`` reads one again), so that no build holds them
-    all. With a ``pieces_folder``, the process that parses an entry also renders its
-    pieces there (see ``feedtool.render.pieces``).
+    A file whose size and modification time are those in ``previous`` (what the last
+    build's cache saw) is not parsed again, nor one whose content hash is. By default
+    files are parsed in this process, with their bodies; ``parse_files`` may parse them
+    elsewhere (see ``feedtool.build``). ``scanned`` is ``scan_entries``'s result, when
+    the caller has it already.
     """
-    files, scan_warnings = scanned or scan_entries(settings.entries)
-    warnings = list(scan_warnings)
-    # Taken out of the previous state as they are used, so old and new never pile up.
-    previous = cache.previous_files() if cache else {}
-    errors: list[EntryError] = []
+    files, warnings = scanned or scan_entries(settings.entries)
+    kept, to_parse, gone = compare_with_cache(files, previous or {})
+    if parse_files is None:
+        parse_files = partial(_parse_here, settings)
+    jobs = [(scanned.path, cached.entry.digest if cached else "") for scanned, cached in to_parse]
+    parsed = zip(to_parse, parse_files(jobs), strict=True)
+    return gather_entries(settings, files, warnings, kept, parsed, gone)
+
+
+def _parse_here(settings: Settings, jobs: list[tuple[str, str]]) -> Iterator[ParsedFile]:
+    return (parse_file(path, settings, digest) for path, digest in jobs)
+
+
+def compare_with_cache(
+    files: list[ScannedFile], previous: dict[str, CachedFile]
+) -> tuple[dict[str, CachedFile], list[tuple[ScannedFile, CachedFile | None]], bool]:
+    """The files the cache knows unchanged (same size and modification time), the files
+    to parse with what the cache knew of them, and whether a file went since."""
+    previous = dict(previous)  # taken out as they are matched: what stays is gone
     kept: dict[str, CachedFile] = {}
     to_parse: list[tuple[ScannedFile, CachedFile | None]] = []
     for scanned_file in files:
@@ -267,31 +231,49 @@ def read_entries(
             kept[scanned_file.relative] = cached
         else:
             to_parse.append((scanned_file, cached))
-    reordered = bool(previous)  # files gone since the last build
-    pieces: dict[tuple[str, str], Location] = {}
-    parsed = _parse_all(to_parse, settings, pieces_folder, keep_bodies=cache is None)
+    return kept, to_parse, bool(previous)
+
+
+def gather_entries(
+    settings: Settings,
+    files: list[ScannedFile],
+    scan_warnings: list[Diagnostic],
+    kept: dict[str, CachedFile],
+    parsed: Iterable[tuple[tuple[ScannedFile, CachedFile | None], ParsedFile]],
+    gone: bool,
+) -> ReadResult:
+    """Every entry in file order, dated, without duplicate ids; the errors and warnings.
+
+    ``kept`` are the files the cache knows unchanged; ``parsed`` the others, each with
+    what the cache knew of it and what parsing it gave.
+    """
+    warnings = list(scan_warnings)
+    errors: list[EntryError] = []
+    kept = dict(kept)
+    reordered = gone  # files gone since the last build
+    pieces_by_source: dict[str, Location] = {}
     for (scanned_file, cached), outcome in parsed:
-        if isinstance(outcome, EntryError):
-            errors.append(outcome)
+        entry = outcome.entry
+        if outcome.error is not None:
+            errors.append(outcome.error)
             continue
-        if outcome is None:  # touched, not changed: the content hash is the same
+        if entry is None:  # touched, not changed: the content hash is the same
             assert cached is not None
             kept[scanned_file.relative] = cached._replace(
                 size=scanned_file.size, mtime_ns=scanned_file.mtime_ns, saved=None
             )
             continue
-        entry, file_published, file_updated, location = outcome
-        if location is not None:
-            pieces[entry.source, entry.id] = location
+        if outcome.pieces is not None:
+            pieces_by_source[entry.source] = outcome.pieces
+        file_published = outcome.file_published
         reordered = reordered or cached is None or _order_changed(cached, entry, file_published)
         kept[scanned_file.relative] = CachedFile(
-            scanned_file.size, scanned_file.mtime_ns, entry, file_published, file_updated
+            scanned_file.size, scanned_file.mtime_ns, entry, file_published, outcome.file_updated
         )
     # Dates from git only when some file states none: one `git log`, and none at all otherwise.
     needs_git = any(cached.file_published is None for cached in kept.values())
     git_dates = git_file_dates(settings.entries) if needs_git else {}
     entries: list[Entry] = []
-    versions: dict[str, bytes] = {}
     for scanned_file in files:
         cached = kept.get(scanned_file.relative)
         if cached is None:
@@ -316,11 +298,16 @@ def read_entries(
                 )
                 kept[scanned_file.relative] = cached
                 reordered = True
-        if cached.version is not None:
-            versions[cached.entry.source] = cached.version
+                pieces_by_source.pop(cached.entry.source, None)  # rendered with other dates
         entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
+    # By id once ids are unique: a file whose id another file has made pieces too.
+    pieces = {
+        entry.id: pieces_by_source[entry.source]
+        for entry in entries
+        if entry.source in pieces_by_source
+    }
     return ReadResult(
         tuple(entries),
         tuple(errors),
@@ -328,7 +315,6 @@ def read_entries(
         kept,
         needs_git,
         pieces,
-        versions,
         reordered or bool(errors),
     )
 
@@ -346,24 +332,13 @@ def _order_changed(cached: CachedFile, entry: Entry, file_published: datetime | 
 
 def files_digest(files: list[ScannedFile]) -> str:
     """A hash of every article file's path, size and modification time."""
-    return _digest(_listing(files))
-
-
-def _listing(files: list[ScannedFile]) -> bytes:
-    """Every file's path, size and time as bytes, in three lists: what ``files_digest``
-    hashes, and what a scanning process sends (marshal's version 2 keeps no references,
-    and so writes 100,000 paths three times faster than its default)."""
-    return marshal.dumps(
+    listing = marshal.dumps(
         (
             [item.relative for item in files],
             [item.size for item in files],
             [item.mtime_ns for item in files],
-        ),
-        2,
+        )
     )
-
-
-def _digest(listing: bytes) -> str:
     return hashlib.sha256(listing).hexdigest()
 
 
@@ -390,107 +365,6 @@ def git_head(folder: Path) -> str:
     except OSError:
         return ""
     return result.stdout.decode("ascii", errors="replace").strip() if result.returncode == 0 else ""
-
-
-# Below this many files to parse, starting worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 2000
-
-
-def _parse_all(
-    files: list[tuple[ScannedFile, CachedFile | None]],
-    settings: Settings,
-    pieces_folder: Path | None,
-    keep_bodies: bool,
-) -> Iterator[tuple[tuple[ScannedFile, CachedFile | None], Parsed | EntryError | None]]:
-    """Parse files, on every core when there are many; results in the files' order."""
-    jobs = [(str(scanned.path), cached.entry.digest if cached else "") for scanned, cached in files]
-    workers = os.cpu_count() or 1
-    setup = (settings, pieces_folder, keep_bodies)
-    if len(files) < PARALLEL_MIN_FILES or workers == 1:
-        _start_worker(*setup)
-        try:
-            yield from zip(files, map(_parse_file, jobs), strict=True)
-        finally:
-            _stop_worker()
-        return
-    with ProcessPoolExecutor(workers, initializer=_start_pool_worker, initargs=setup) as pool:
-        yield from zip(files, pool.map(_parse_file, jobs, chunksize=256), strict=True)
-
-
-# A parsed file: its entry (dated when the file states a date, with or without its body),
-# the dates the file itself states, and where its rendered pieces are.
-Parsed = tuple[Entry, "datetime | None", "datetime | None", "Location | None"]
-
-
-class _Worker:
-    """What a parsing process keeps between files: the settings, and where pieces go."""
-
-    def __init__(self, settings: Settings, pieces_folder: Path | None, keep_bodies: bool):
-        self.settings = settings
-        self.keep_bodies = keep_bodies
-        self.renderer: PieceRenderer | None = None
-        if pieces_folder is not None:
-            from feedtool.render.pieces import PieceRenderer  # the renderers load slowly
-
-            self.renderer = PieceRenderer(
-                settings, pieces_folder / f"worker-{os.getpid()}", stage_folder(pieces_folder)
-            )
-
-
-_worker: _Worker | None = None
-
-
-def _start_worker(settings: Settings, pieces_folder: Path | None, keep_bodies: bool) -> None:
-    # Sent once per worker rather than with each of thousands of paths.
-    global _worker
-    _worker = _Worker(settings, pieces_folder, keep_bodies)
-
-
-def _start_pool_worker(settings: Settings, pieces_folder: Path | None, keep_bodies: bool) -> None:
-    _start_worker(settings, pieces_folder, keep_bodies)
-    leave_when_orphaned()
-
-
-def _stop_worker() -> None:
-    global _worker
-    if _worker is not None and _worker.renderer is not None:
-        _worker.renderer.close()
-    _worker = None
-
-
-def _parse_file(job: tuple[str, str]) -> Parsed | EntryError | None:
-    """Worker: one file to its entry, and its pieces rendered.
-
-    ``None`` when the file's content hash is ``known_digest``: nothing to parse. An entry
-    that states its date is dated here, and its pieces rendered; any other is dated later,
-    from git or the file's time, by the process that has them all.
-    """
-    path, known_digest = job
-    worker = _worker
-    assert worker is not None
-    try:
-        entry = read_entry(Path(path), worker.settings, known_digest)
-    except EntryError as error:
-        return error
-    if entry is None:
-        return None
-    file_published, file_updated = entry.published, entry.updated
-    # One string per keyword in each batch of results sent back: a site of 100,000 entries
-    # has a few hundred keywords and hundreds of thousands of uses.
-    categories = tuple(sys.intern(keyword) for keyword in entry.categories)
-    location = None
-    if file_published is not None:
-        published, updated = entry_dates(file_published, file_updated, None, 0)
-        entry = entry._replace(published=published, updated=updated, categories=categories)
-        if worker.renderer is not None:
-            location = worker.renderer.render(with_site_author(entry, worker.settings))
-        if not worker.keep_bodies:
-            entry = entry._replace(paragraphs=(), body_key=entry.digest)
-    elif worker.keep_bodies:
-        entry = entry._replace(categories=categories)
-    else:
-        entry = entry._replace(categories=categories, paragraphs=(), body_key=entry.digest)
-    return entry, file_published, file_updated, location
 
 
 def read_body(entry: Entry, settings: Settings) -> tuple[str, ...]:

@@ -96,18 +96,18 @@ def test_archives_validate_clean(site: SiteFolder):
 def test_a_full_archive_page_is_not_even_rendered_again_when_entries_are_added(
     site: SiteFolder, monkeypatch
 ):
-    from feedtool.render.rss_atom import FeedWriter
+    import feedtool.render
 
     add_entries(site, 6)
     build(site.settings(archive_size=3))
     rendered: list[str] = []
-    real_atom = FeedWriter.atom
+    real_make = feedtool.render.make_outputs
 
-    def recording_atom(self, feed):
-        rendered.append(feed.folder + feed.atom_name)
-        return real_atom(self, feed)
+    def recording_make(batch):
+        rendered.extend(path for path, _ in batch.jobs)
+        return real_make(batch)
 
-    monkeypatch.setattr(FeedWriter, "atom", recording_atom)
+    monkeypatch.setattr(feedtool.render, "make_outputs", recording_make)
     add_entries(site, 1, start=6)  # a third archive page appears
     build(site.settings(archive_size=3))
     assert "archive/3.xml" in rendered and "archive/2.xml" in rendered

@@ -15,13 +15,11 @@ from click.testing import CliRunner
 
 import feedtool.build
 import feedtool.render.rss_atom as rss_atom
+import feedtool.workers
 from feedtool.build import EntriesRejected, build
 from feedtool.cli import main
 from feedtool.errors import PublishError
-from feedtool.publish import MANIFEST_NAME, BuildRejected, stage_folder
-from feedtool.render.pieces import PieceRenderer, PieceStore
-from feedtool.site import collect_site
-from feedtool.sources import date_entry, read_entry
+from feedtool.publish import MANIFEST_NAME, BuildRejected, StageWriter
 from tests.conftest import SITE_URL, SiteFolder, article
 
 ALPHA_ID = "tag:news.example.org,2026:001_alpha"
@@ -237,43 +235,15 @@ def test_an_ids_page_is_the_kept_entrys_and_a_left_out_entrys_page_is_not_publis
     assert "Kept" in page and "left out" not in page.lower()
 
 
-def test_a_page_staged_by_a_left_out_entry_gives_way_to_the_kept_entrys(site: SiteFolder, tmp_path):
-    site.add("a/same.txt", article(title="Kept"))
-    site.add("b/same.txt", article(title="Left out"))
-    settings = site.settings()
-    kept, left_out = (
-        date_entry(read_entry(site.entries / name, settings), None, 0)
-        for name in ("a/same.txt", "b/same.txt")
-    )
-    work = tmp_path / "work"
-    work.mkdir()
-    renderer = PieceRenderer(settings, work / "worker-1", stage_folder(work))
-    # The left-out entry parsed first, in another worker: it took the page's place.
-    rendered = {(entry.source, entry.id): renderer.render(entry) for entry in (left_out, kept)}
-    renderer.close()
-    assert rendered[left_out.source, left_out.id].staged_page
-    assert not rendered[kept.source, kept.id].staged_page
-    kept_site = collect_site([kept], settings)
-    store = PieceStore(kept_site, work, rendered)
-    page = store.page(kept_site.entries[0])
-    store.close()
-    assert isinstance(page, bytes) and b"Kept" in page and b"Left out" not in page
-    assert not (stage_folder(work) / "entries/same.html").exists()
-
-
-def test_a_page_that_would_land_outside_the_stage_is_refused_before_it_is_written(
-    site: SiteFolder, tmp_path
+def test_an_output_that_would_land_outside_the_stage_is_refused_before_it_is_written(
+    tmp_path,
 ):
-    site.add("a.txt", article(title="Escaping"))
-    settings = site.settings()
-    entry = date_entry(read_entry(site.entries / "a.txt", settings), None, 0)
-    work = tmp_path / "work"
-    work.mkdir()
-    renderer = PieceRenderer(settings, work / "worker-1", stage_folder(work))
-    # The parser never makes such an id (see test_entry.py); the writer checks anyway.
+    stage = tmp_path / "work" / "stage"
+    stage.mkdir(parents=True)
+    # Renderers never make such a path (ids are checked, see test_entry.py); the writer
+    # of the stage checks anyway.
     with pytest.raises(PublishError, match="outside the output folder"):
-        renderer.render(entry._replace(id="../../escaped"))
-    renderer.close()
+        StageWriter(str(stage)).write("entries/../../../escaped.html", b"page")
     assert not list(tmp_path.rglob("escaped*"))
 
 
@@ -302,16 +272,11 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
     assert sorted(set(site.snapshot()) - {MANIFEST_NAME}) == listed
 
 
-@pytest.mark.parametrize(
-    ("inline_checks", "parallel_from"),
-    [(100, 10**9), (0, 10**9), (100, 1)],
-    ids=["in-process", "second-process", "rendering-processes"],
-)
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["in-process", "worker-processes"])
 def test_an_invalid_feed_is_never_published(
-    three_entry_site: SiteFolder, monkeypatch, inline_checks: int, parallel_from: int
+    three_entry_site: SiteFolder, monkeypatch, parallel_from: int
 ):
-    monkeypatch.setattr(feedtool.build, "INLINE_CHECKS", inline_checks)
-    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", parallel_from)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", parallel_from)
     site = three_entry_site
     build(site.settings())
     before = site.snapshot()

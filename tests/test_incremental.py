@@ -15,9 +15,9 @@ import feedtool.build
 import feedtool.cache
 import feedtool.render
 import feedtool.sources
+import feedtool.workers
 from feedtool.build import build
 from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
-from feedtool.render.pieces import PieceStore
 from tests.conftest import SiteFolder, article
 
 WORDS = [
@@ -92,11 +92,11 @@ def test_random_edits_additions_deletions_and_config_changes_match_a_clean_build
         assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), (step, action)
 
 
-def test_edits_that_move_no_entry_keep_the_other_outputs_keys_and_match_a_clean_build(
+def test_edits_that_move_no_entry_remake_only_what_shows_them_and_match_a_clean_build(
     site: SiteFolder, tmp_path: Path, monkeypatch
 ):
     # Only contents change (no date, id or keyword does): the site's order and groups stay,
-    # and outputs that show no edited entry keep their last keys instead of hashing anew.
+    # and outputs that show no edited entry keep their keys: they are not made again.
     rng = random.Random(6)
     fields = {
         f"{n:03d}.txt": dict(
@@ -109,25 +109,31 @@ def test_edits_that_move_no_entry_keep_the_other_outputs_keys_and_match_a_clean_
         site.add(name, article(title=f"Entry {name}", **kept))
     overrides = {"limit": 3, "archive_size": 4}
     build(site.settings(**overrides))
-    answers: list[bool] = []
-    original = feedtool.render._KeptKeys.key
-
-    def recording(self, path, entries):
-        key = original(self, path, entries)
-        answers.append(key is not None)
-        return key
-
-    monkeypatch.setattr(feedtool.render._KeptKeys, "key", recording)
+    outputs = len(snapshot(site.output))
+    made = record_made(monkeypatch)
     for step in range(12):
-        answers.clear()
+        made.clear()
         for name in rng.sample(sorted(fields), rng.randint(1, 3)):
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
             title = rng.choice([f"Entry {name}", f"Entry {name} ({words.split()[0]})"])
             site.add(name, article(title=title, body=f"{words.capitalize()}.", **fields[name]))
         build(site.settings(**overrides))
+        # Most outputs kept their keys; those showing an edit were made again.
+        assert 0 < len(made) < outputs / 2, step
         assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), step
-        # Most listing pages and feeds kept their keys; those showing an edit were hashed.
-        assert answers.count(True) > answers.count(False) > 0, step
+
+
+def record_made(monkeypatch) -> list[str]:
+    """The paths of the outputs the next builds make (not those kept as published)."""
+    paths: list[str] = []
+    original = feedtool.render.make_outputs
+
+    def recording(batch):
+        paths.extend(path for path, _ in batch.jobs)
+        return original(batch)
+
+    monkeypatch.setattr(feedtool.render, "make_outputs", recording)
+    return paths
 
 
 def count_calls(monkeypatch, module, name: str) -> list[int]:
@@ -148,11 +154,11 @@ def test_a_build_with_nothing_changed_parses_renders_and_writes_nothing(
     site = three_entry_site
     build(site.settings())
     before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()}
-    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
-    pages = count_calls(monkeypatch, PieceStore, "page")
+    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    made = record_made(monkeypatch)
     report = build(site.settings())
     assert report.nothing_changed and report.result.written == [] and report.entries == 3
-    assert parses == [0] and pages == [0]
+    assert parses == [0] and made == []
     assert {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()} == before
 
 
@@ -165,10 +171,11 @@ def test_one_edited_entry_renders_only_the_outputs_that_show_it(
         "002_beta.txt",
         article(title="Beta edited", keywords="transit, Science", date="2026-02-01 09:00"),
     )
-    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
-    pages = count_calls(monkeypatch, PieceStore, "page")
+    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    made = record_made(monkeypatch)
     written = build(site.settings()).result.written
-    assert parses == [1] and pages == [1]
+    assert parses == [1]
+    assert [path for path in made if path.startswith("entries/")] == ["entries/002_beta.html"]
     assert "entries/002_beta.html" in written and "rss.xml" in written
     assert "categories/transit/rss.xml" in written
     assert "entries/001_alpha.html" not in written
@@ -233,7 +240,7 @@ def test_a_few_changed_files_write_a_delta_not_the_whole_files_table(
     build(site.settings())
     token, rows = marshal.loads((cache / FILES_NAME).read_bytes())
     assert sorted(rows) == ["002_beta.txt", "004_delta.txt", "sub/003_gamma.txt"]
-    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
     report = build(site.settings())
     assert report.nothing_changed and parses == [0]
 
@@ -246,7 +253,7 @@ def test_no_cache_builds_cold_and_leaves_the_cache_untouched(
     state = site.root / CACHE_DIR / HEAD_NAME
     before = state.read_bytes(), state.stat().st_mtime_ns
     site.add("004.txt", article(title="Fourth"))
-    parses = count_calls(monkeypatch, feedtool.sources, "_parse_file")
+    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
     # Nothing is compared with a last build, nor kept for the next: no output is keyed.
     versions = count_calls(monkeypatch, feedtool.render, "entry_version")
     report = build(site.settings(), use_cache=False)
@@ -271,11 +278,10 @@ def test_parallel_parsing_and_rendering_give_the_same_output_as_one_process(
     for number in range(40):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     site.add("bad.txt", "Date: nonsense\n\nBad\n")
-    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 10**9)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 10**9)
     build(site.settings(), use_cache=False, skip_invalid=True)
     single = snapshot(site.output)
-    monkeypatch.setattr(feedtool.sources, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 1)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 1)
     parallel_output = tmp_path / "parallel"
     report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
     assert snapshot(parallel_output) == single
@@ -293,35 +299,27 @@ def made(folder: Path) -> Path:
     return folder
 
 
-def test_a_rebuild_that_shifts_listing_pages_shares_them_out_and_one_that_edits_does_not(
+def test_rebuilds_in_worker_processes_that_edit_add_and_remove_entries_match_a_clean_build(
     site: SiteFolder, tmp_path: Path, monkeypatch
 ):
     rng = random.Random(11)
     for number in range(30):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     overrides = {"limit": 3, "archive_size": 4}
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 1)
     build(site.settings(**overrides))
-    monkeypatch.setattr(feedtool.build, "_cores", lambda: 2)
-    monkeypatch.setattr(feedtool.build, "PARALLEL_RENDER_MIN_OUTPUTS", 5)
-    shared = count_calls(monkeypatch, feedtool.build.ParallelRendering, "__init__")
-
-    def rebuild_shares_out() -> bool:
-        before = shared[0]
-        build(site.settings(**overrides))
-        return shared[0] > before
-
-    # A body edited: only the outputs that show the entry change, made here.
+    # A body edited: only the outputs that show the entry change.
     text = (site.entries / "004.txt").read_text(encoding="utf-8")
     site.add("004.txt", text.replace("Key words", "One more sentence.\n\nKey words"))
-    assert not rebuild_shares_out()
+    build(site.settings(**overrides))
     assert snapshot(site.output) == clean_build(site, made(tmp_path / "edit"), **overrides)
-    # A new entry, newest of all: every listing page shifts, and they are shared out.
+    # A new entry, newest of all: every listing page shifts.
     site.add("new.txt", random_article(rng, 99).replace("2026-", "2027-", 1))
-    assert rebuild_shares_out()
+    build(site.settings(**overrides))
     assert snapshot(site.output) == clean_build(site, made(tmp_path / "add"), **overrides)
     # An entry gone: the same.
     (site.entries / "010.txt").unlink()
-    assert rebuild_shares_out()
+    build(site.settings(**overrides))
     assert snapshot(site.output) == clean_build(site, made(tmp_path / "remove"), **overrides)
 
 

@@ -12,10 +12,8 @@ import pytest
 from feedtool.errors import PublishError
 from feedtool.publish import (
     MANIFEST_NAME,
-    BuildRejected,
-    CheckEach,
+    compare,
     lock_path,
-    plan,
     publish,
     staging_path,
 )
@@ -55,21 +53,6 @@ def test_files_no_longer_built_are_removed_but_user_files_are_kept(tmp_path: Pat
     assert result.removed == ["categories/old/index_html"]
     assert not (output / "categories").exists()  # emptied folders are pruned
     assert (output / "CNAME").read_text() == "example.org"
-
-
-def test_failed_check_publishes_nothing(tmp_path: Path):
-    output = tmp_path / "public"
-    publish(output, files(feed="good", page="page"))
-    before = {p.name: p.read_bytes() for p in output.iterdir()}
-
-    def reject_bad(relative: str, data: bytes) -> list[str]:
-        return [f"{relative}: bad"] if data == b"bad" else []
-
-    with pytest.raises(BuildRejected) as caught:
-        publish(output, files(feed="bad", page="new page"), check=CheckEach(reject_bad))
-    assert caught.value.problems == ["feed: bad"]
-    assert {p.name: p.read_bytes() for p in output.iterdir()} == before
-    assert not staging_path(output).exists()
 
 
 def test_stale_staging_folder_from_a_killed_build_is_cleaned(tmp_path: Path):
@@ -128,14 +111,14 @@ def test_second_build_proceeds_when_the_lock_is_released(tmp_path: Path):
     assert (output / "a").read_text() == "A"
 
 
-def test_plan_lists_changes_without_writing(tmp_path: Path):
+def test_compare_lists_changes_without_writing(tmp_path: Path):
     output = tmp_path / "public"
     publish(output, files(a="A", b="B"))
-    result = plan(output, files(a="A", c="C"))
+    result = compare(output, ["a", "c"], changed={"c"})
     assert result.written == sorted(["c", MANIFEST_NAME])
-    assert result.removed == ["b"]
+    assert result.removed == ["b"] and result.unchanged == 1
     assert not (output / "c").exists() and (output / "b").exists()
-    assert plan(output, files(a="A", b="B")).changed == []
+    assert compare(output, ["a", "b"], changed=set()).changed == []
 
 
 def test_a_prepared_file_is_moved_into_place_or_copied_across_file_systems(

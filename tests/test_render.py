@@ -134,15 +134,27 @@ def test_json_items_are_written_as_json_dumps_writes_them(item):
     assert _item_text(item) == expected  # how json_item writes an entry's item
 
 
-def test_validated_items_are_shared_with_processes_forked_after():
-    import multiprocessing
+def test_each_item_is_validated_in_the_first_feed_of_each_format_that_holds_it():
+    from feedtool.config import Settings
+    from feedtool.entry import parse_entry
+    from feedtool.render import FeedJob, make_jobs, plan_outputs
+    from feedtool.render.pieces import Location
+    from feedtool.site import collect_site
 
-    from feedtool.render import SharedChecked
-
-    checked = SharedChecked({"a": 0, "b": 1, "c": 2})
-    checked.update(["a"])
-    child = multiprocessing.get_context("fork").Process(target=checked.update, args=(["c"],))
-    child.start()
-    child.join()
-    assert child.exitcode == 0
-    assert "a" in checked and "c" in checked and "b" not in checked
+    settings = Settings(url="https://example.org/", limit=0, archive_size=2)
+    entries = [
+        parse_entry(
+            f"Date: 2026-01-0{number}\n\nTitle {number}\n\nBody.\n\nKey words: a, b",
+            f"{number}.txt",
+        )
+        for number in range(1, 6)
+    ]
+    site = collect_site(entries, settings)
+    pieces = {entry.id: Location("pieces", 0, (1, 1, 1, 1, 1)) for entry in site.entries}
+    jobs = [job for _, job in make_jobs(plan_outputs(site), pieces) if isinstance(job, FeedJob)]
+    for form in ("rss", "atom", "json"):
+        of_format = [job for job in jobs if job.format == form]
+        # Each entry is in the site's feed, two category feeds and (RSS, Atom) an archive.
+        assert sum(len(job.items) for job in of_format) > len(site.entries)
+        assert sum(sum(job.to_check) for job in of_format) == len(site.entries)
+        assert all(of_format[0].to_check)  # the site's feed, made first, holds them all

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,13 +12,10 @@ import pytest
 import feedtool.sources
 from feedtool.errors import SourceError
 from feedtool.sources import (
-    Scan,
-    files_digest,
     find_entry_files,
     git_file_dates,
     parse_git_log,
     read_entries,
-    scan_entries,
 )
 from tests.conftest import SiteFolder, article
 
@@ -173,89 +169,16 @@ def test_file_names_with_spaces_and_non_ascii(site: SiteFolder):
     assert entry.id == "été 2026 notes"
 
 
-def test_with_a_cache_bodies_are_read_again_from_their_unchanged_files(site: SiteFolder):
-    from feedtool.cache import BuildCache
+def test_a_body_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder):
     from feedtool.errors import EntryError
     from feedtool.sources import read_body
 
     site.add("a.txt", article(title="Alpha", body="First body, in full."))
     settings = site.settings()
-    (entry,) = read_entries(settings, BuildCache(None, "key")).entries
-    assert entry.paragraphs == () and entry.body_key == entry.digest
+    (entry,) = read_entries(settings).entries
+    # As a build keeps entries: without their bodies, so that no process holds them all.
+    entry = entry._replace(paragraphs=(), body_key=entry.digest)
     assert read_body(entry, settings) == ("First body, in full.",)
     site.add("a.txt", article(title="Alpha", body="Edited meanwhile."))
     with pytest.raises(EntryError, match="changed during the build"):
         read_body(entry, settings)
-
-
-def a_folder_of_every_kind(site: SiteFolder, tmp_path: Path) -> None:
-    for name in ("b.txt", "a.txt", "sub/c.txt", "sub/deeper/d.txt", "notes.md", ".hidden.txt"):
-        site.add(name, article())
-    site.add("caf\u00e9 \u65e5\u672c.txt", article())
-    # A name that is not UTF-8: Python holds it with surrogates.
-    (site.entries / os.fsdecode(b"latin-\xe9.txt")).write_text(article())
-    (site.entries / "outside.txt").symlink_to(tmp_path / "elsewhere.txt")
-
-
-@pytest.mark.parametrize("folder", ["entries", "entries/"])
-def test_a_scan_in_another_process_finds_what_a_scan_here_finds(
-    site: SiteFolder, tmp_path: Path, folder: str, monkeypatch
-):
-    a_folder_of_every_kind(site, tmp_path)
-    entries = Path(f"{site.root}/{folder}")
-    expected = scan_entries(entries)
-    forked = []
-    fork = os.fork
-
-    def counted_fork() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted_fork)
-    background = Scan(entries, background=True)
-    assert len(forked) == 1
-    # The parent's own work would go here; the scan is done when the child has sent it.
-    assert background.digest() == files_digest(expected[0])
-    assert background.result() == expected
-    assert [warning.message for warning in expected[1]] == [
-        "symlink points outside the entries folder; not followed"
-    ]
-    with pytest.raises(ChildProcessError):  # the child was waited for: none is left
-        os.waitpid(forked[0], os.WNOHANG)
-
-
-def test_a_scan_that_fails_in_another_process_raises_its_error_here(site: SiteFolder):
-    missing = site.root / "nope"
-    scan = Scan(missing, background=True)
-    with pytest.raises(SourceError, match="does not exist") as caught:
-        scan.digest()
-    assert caught.value.path == str(missing)
-
-
-def test_a_scanning_process_that_dies_is_replaced_by_a_scan_here(
-    site: SiteFolder, tmp_path: Path, monkeypatch
-):
-    a_folder_of_every_kind(site, tmp_path)
-    monkeypatch.setattr(feedtool.sources, "_scan_and_send", lambda folder, pipe: os._exit(9))
-    scan = Scan(site.entries, background=True)
-    assert scan.result() == scan_entries(site.entries)
-
-
-def test_no_scanning_process_is_forked_while_threads_run(site: SiteFolder, monkeypatch):
-    site.add("a.txt", article())
-
-    def no_fork() -> int:
-        raise AssertionError("forked while a thread runs")
-
-    monkeypatch.setattr(os, "fork", no_fork)
-    release = threading.Event()
-    thread = threading.Thread(target=release.wait)
-    thread.start()
-    try:
-        scan = Scan(site.entries, background=True)
-        assert scan.result() == scan_entries(site.entries)
-    finally:
-        release.set()
-        thread.join()

@@ -1,28 +1,35 @@
-"""Render a site to output files: a stream of ``(relative path, bytes)`` pairs.
+"""Render a site: plan every output file, then make those whose inputs changed.
 
-Each output also has a key: a hash of everything its bytes are made from (the settings,
-feedtool's version, the versions of the entries it shows). An incremental build skips
-rendering an output whose key is the one it had when it was last published.
+1. ``plan_outputs`` lists every output of the site in a fixed order, each with a key: a
+   hash of everything its bytes are made from (the settings, feedtool's version, the
+   versions of the entries it shows). An incremental build makes only the outputs whose
+   key differs from the one they were last published with.
+2. ``make_jobs`` turns the outputs to make into jobs: plain data (a feed's head, where the
+   pieces of the entries it shows are) that a worker process can make the file from.
+3. ``make_outputs`` makes a batch of jobs, writes each file into the build's stage (or,
+   for ``build --check``, only compares it), and validates every feed.
+
+Each entry's items, page and listing line are rendered once beforehand, as its pieces
+(``feedtool.render.pieces``); an output is put together from them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.sharedctypes import RawArray
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import NamedTuple
 
 from feedtool.entry import Entry
-from feedtool.publish import PreparedFile
+from feedtool.publish import StageWriter, same_bytes
 from feedtool.render.feeds import (
     ARCHIVE_FOLDER,
     ATOM_NAME,
     JSON_NAME,
     RSS_NAME,
     FeedSpec,
-    archive_chunks,
     archive_feeds,
     category_feed,
     site_feed,
@@ -30,18 +37,40 @@ from feedtool.render.feeds import (
 from feedtool.render.html import (
     CATEGORIES_INDEX,
     STYLESHEET,
+    ListingPage,
     category_listing,
     index_listing,
     render_categories_index,
     render_listing_page,
     render_style,
 )
-from feedtool.render.jsonfeed import JsonFeedWriter
-from feedtool.render.pieces import PieceStore
-from feedtool.render.rss_atom import FeedWriter, Rendered
-from feedtool.site import Site
+from feedtool.render.jsonfeed import json_head, with_json_items
+from feedtool.render.pieces import (
+    ATOM_ENTRY,
+    JSON_ITEM,
+    LISTING_LINE,
+    PAGE,
+    RSS_ITEM,
+    Location,
+    PieceFile,
+    PieceReader,
+    entry_pieces,
+)
+from feedtool.render.rss_atom import (
+    ATOM_CLOSING,
+    RSS_CLOSING,
+    ItemTemplates,
+    Rendered,
+    atom_head,
+    rss_head,
+    with_items,
+)
+from feedtool.site import Site, SiteLinks
 
 FEED_NAMES = (RSS_NAME, ATOM_NAME, JSON_NAME)
+RSS, ATOM, JSON = "rss", "atom", "json"
+# Which piece holds a format's item.
+_ITEM_PIECE = {RSS: RSS_ITEM, ATOM: ATOM_ENTRY, JSON: JSON_ITEM}
 
 
 def is_feed_path(relative: str) -> bool:
@@ -52,222 +81,33 @@ def is_feed_path(relative: str) -> bool:
 
 
 class Output(NamedTuple):
-    """One output file: where it goes, what it is made from, and how to make it.
+    """One output file of the site: where it goes, its key, and what it is made from.
 
-    ``make`` returns the bytes, for a feed a ``Rendered`` with the bytes and the document
-    to validate, or for an entry's page a ``PreparedFile`` its worker wrote. A named tuple:
-    a build walks 112,000 of them at 100,000 entries, and tuples are made fastest.
+    ``source`` is a ``(format, FeedSpec)`` pair for a feed, a ``(FeedSpec, ListingPage)``
+    pair for a listing page, the ``Entry`` for an entry's page, and a function giving the
+    bytes for the few files made from the whole site (stylesheet, categories index).
     """
 
     path: str
     key: str
-    make: Callable[[], bytes | Rendered | PreparedFile]
-    # False for an output already made elsewhere (an entry's page): no work to share out.
-    work: bool = True
+    source: object
 
-    def bytes_and_check(self) -> tuple[bytes | PreparedFile, bytes | None]:
-        made = self.make()
-        if isinstance(made, Rendered):
-            return made.data, made.check
-        return made, None
-
-
-class SiteRenderer:
-    """Renders one site; the feed writers share each entry's items across its feeds."""
-
-    def __init__(
-        self,
-        site: Site,
-        pieces: PieceStore,
-        settings_key: str = "",
-        versions: dict[str, bytes] | None = None,
-        keyed: bool = True,
-        previous_keys: dict[str, str] | None = None,
-    ):
-        """``versions``: the hashed versions of entries known already (by source, from the
-        cache, for the same settings); the renderer adds those it hashes. Without
-        ``keyed``, outputs have an empty key: a build that keeps no cache compares none.
-
-        ``previous_keys``: the last build's output keys, given only when its site had the
-        same entries in the same order and groups (only contents changed, for the same
-        settings): an output that shows none of the entries hashed anew keeps its key."""
-        self.site = site
-        self.settings_key = settings_key
-        self.pieces = pieces
-        self.feeds = FeedWriter(site, pieces)
-        self.json = JsonFeedWriter(site, pieces)
-        self.keyed = keyed
-        # Each entry's version, hashed once: listings and feeds hash them many times. Short
-        # hashes, because a site of 100,000 entries keeps one per entry and per output.
-        known = {} if versions is None else versions
-        prefix = f"{settings_key}\0".encode()
-        self._versions: dict[str, bytes] = {}
-        changed: list[int] = []  # the positions of entries whose version is new
-        for position, entry in enumerate(site.entries if keyed else ()):
-            version = known.get(entry.source)
-            if version is None:
-                version = _short_hash(prefix + entry_version(entry).encode())
-                if versions is not None:
-                    versions[entry.source] = version
-                changed.append(position)
-            self._versions[entry.id] = version
-        self._kept_keys = (
-            _KeptKeys(site, previous_keys, changed) if keyed and previous_keys else None
-        )
-
-    def share_checks(self) -> None:
-        """Keep which items were validated in memory shared with processes forked from now
-        on, so that among them each item is validated once, not once in each."""
-        index = {entry.id: number for number, entry in enumerate(self.site.entries)}
-        self.feeds.checked = (SharedChecked(index), SharedChecked(index))
-        self.json.checked = SharedChecked(index)
-
-    def _key(
-        self, kind: str, *parts: object, entries: tuple[Entry, ...] = (), path: str = ""
-    ) -> str:
-        if not self.keyed:
-            return ""
-        if self._kept_keys is not None and entries:
-            kept = self._kept_keys.key(path, entries)
-            if kept is not None:
-                return kept
-        digest = hashlib.blake2b(
-            f"{self.settings_key}\0{kind}\0{parts!r}".encode(), digest_size=KEY_BYTES
-        )
-        versions = self._versions
-        digest.update(b"".join([versions[entry.id] for entry in entries]))
-        return digest.hexdigest()
-
-    def _feed_outputs(self, feed: FeedSpec) -> Iterator[Output]:
-        """One feed in each of its formats."""
-        # What of the archive page count a feed shows: an archive page only whether it has a
-        # next page (so a full page's key, like its bytes, never changes again); the
-        # subscription feeds link the newest page.
-        if feed.archive_page is None:
-            pages: object = feed.archive_pages
-        else:
-            pages = feed.archive_page < feed.archive_pages
-        key = self._key(
-            "feed",
-            feed.title,
-            feed.description,
-            feed.folder,
-            feed.archive_page,
-            pages,
-            entries=feed.entries,
-            path=feed.folder + feed.rss_name,  # the formats of a feed share its key
-        )
-        yield Output(feed.folder + feed.rss_name, key, lambda: self.feeds.rss(feed))
-        yield Output(feed.folder + feed.atom_name, key, lambda: self.feeds.atom(feed))
-        if feed.json_name is not None:
-            yield Output(feed.folder + feed.json_name, key, lambda: self.json.render(feed))
-
-    def outputs(self) -> Iterator[Output]:
-        """Every output file of the site, lazily, in a fixed order."""
-        site = self.site
-        main_feed = site_feed(site)
-        yield from self._feed_outputs(main_feed)
-        yield Output(STYLESHEET, self._key("style"), render_style)
-        for page in index_listing(site):
-            yield self._listing_output(main_feed, page)
-        for entry in site.entries:
-            yield Output(
-                site.page_path(entry),
-                # An entry's page shows that entry alone: its version (with the settings)
-                # is the key, without hashing again for each of 100,000 pages.
-                self._versions[entry.id].hex() if self.keyed else "",
-                lambda entry=entry: self.pieces.page(entry),
-                work=False,
-            )
-        categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
-        yield Output(
-            CATEGORIES_INDEX,
-            self._key("categories", categories),
-            lambda: render_categories_index(site, main_feed),
-        )
-        for category in site.categories:
-            feed = category_feed(site, category)
-            yield from self._feed_outputs(feed)
-            for page in category_listing(site, category):
-                yield self._listing_output(feed, page)
-        for archive in archive_feeds(site):
-            yield from self._feed_outputs(archive)
-
-    def _listing_output(self, feed: FeedSpec, page) -> Output:  # noqa: ANN001
-        key = self._key(
-            "listing",
-            feed.description,
-            page.title,
-            page.folder,
-            page.number,
-            page.count,
-            entries=page.entries,
-            path=page.path,
-        )
-        return Output(
-            page.path,
-            key,
-            lambda: render_listing_page(self.site, feed, page, self.pieces.listing_line),
-        )
-
-
-class _KeptKeys:
-    """The last build's output keys, for a site whose entries kept their order and groups.
-
-    Every listing page and feed shows a run of entries in the site's order, without gaps
-    in its own group (all entries, or one category's). So it can show an entry whose
-    version changed only if that entry's position lies between the run's first and last
-    entry's; any other keeps its key, without hashing the versions of all it shows
-    (hundreds of thousands at 100,000 entries, for one edited entry).
-    """
-
-    def __init__(self, site: Site, keys: dict[str, str], changed: list[int]):
-        self._keys = keys
-        self._changed = changed
-        # Positions are only asked for when some entry changed (not after a mere touch).
-        self._position = (
-            {entry.id: number for number, entry in enumerate(site.entries)} if changed else {}
-        )
-
-    def key(self, path: str, entries: tuple[Entry, ...]) -> str | None:
-        """The output's key from the last build, or None if it has to be hashed."""
-        key = self._keys.get(path)
-        if key is None or not self._changed:
-            return key
-        first, last = self._position[entries[0].id], self._position[entries[-1].id]
-        if first > last:
-            first, last = last, first
-        if any(first <= position <= last for position in self._changed):
-            return None
-        return key
-
-
-class SharedChecked:
-    """A set of entry ids held as one flag per entry in shared memory (see share_checks).
-
-    Two processes may both validate an item they look at in the same instant: harmless.
-    """
-
-    def __init__(self, index: dict[str, int]):
-        self._index = index
-        self._flags = RawArray("b", max(len(index), 1))
-
-    def __contains__(self, entry_id: object) -> bool:
-        return self._flags[self._index[entry_id]] == 1  # type: ignore[index]
-
-    def update(self, entry_ids: Iterable[str]) -> None:
-        flags, index = self._flags, self._index
-        for entry_id in entry_ids:
-            flags[index[entry_id]] = 1
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """The entries whose pieces the output is made from."""
+        source = self.source
+        if isinstance(source, Entry):
+            return (source,)
+        if isinstance(source, tuple) and isinstance(source[1], FeedSpec):
+            return source[1].entries
+        if isinstance(source, tuple) and isinstance(source[1], ListingPage):
+            return source[1].entries
+        return ()
 
 
 # Output keys and entry versions are BLAKE2b hashes of this many bytes: 128 bits, so
 # that two different inputs never share a key in practice.
 KEY_BYTES = 16
-
-
-def _short_hash(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=KEY_BYTES).digest()
 
 
 def entry_version(entry: Entry) -> str:
@@ -281,26 +121,242 @@ def entry_version(entry: Entry) -> str:
     return f"{entry.digest}:{entry.source}:{entry.published}:{entry.updated}:{entry.author}"
 
 
+def entry_versions(site: Site, settings_key: str, known: dict[str, bytes]) -> dict[str, bytes]:
+    """Every entry's version hashed with the settings, by entry id; ``known`` holds those
+    an earlier build hashed (from the cache), by source, used as they are."""
+    prefix = f"{settings_key}\0".encode()
+    versions = {}
+    for entry in site.entries:
+        version = known.get(entry.source)
+        if version is None:
+            version = hashlib.blake2b(
+                prefix + entry_version(entry).encode(), digest_size=KEY_BYTES
+            ).digest()
+        versions[entry.id] = version
+    return versions
+
+
+class _Keys:
+    """Output keys: the settings, what the output is, and the versions of its entries.
+
+    Without versions (a build that keeps no cache compares no keys) every key is "".
+    """
+
+    def __init__(self, settings_key: str, versions: dict[str, bytes] | None):
+        self.settings_key = settings_key
+        self.versions = versions
+
+    def __call__(self, kind: str, *parts: object, entries: tuple[Entry, ...] = ()) -> str:
+        if self.versions is None:
+            return ""
+        digest = hashlib.blake2b(
+            f"{self.settings_key}\0{kind}\0{parts!r}".encode(), digest_size=KEY_BYTES
+        )
+        versions = self.versions
+        digest.update(b"".join([versions[entry.id] for entry in entries]))
+        return digest.hexdigest()
+
+    def of_page(self, entry: Entry) -> str:
+        # A page shows its entry alone: its version (with the settings) is the key.
+        return "" if self.versions is None else self.versions[entry.id].hex()
+
+
+def plan_outputs(
+    site: Site, settings_key: str = "", versions: dict[str, bytes] | None = None
+) -> list[Output]:
+    """Every output file of the site, in a fixed order, with its key (see ``_Keys``)."""
+    key = _Keys(settings_key, versions)
+    main_feed = site_feed(site)
+    outputs = _feed_outputs(main_feed, key)
+    outputs.append(Output(STYLESHEET, key("style"), render_style))
+    outputs += [_listing_output(main_feed, page, key) for page in index_listing(site)]
+    outputs += [Output(site.page_path(entry), key.of_page(entry), entry) for entry in site.entries]
+    categories = [(c.name, c.slug, len(c.entries)) for c in site.categories]
+    outputs.append(
+        Output(
+            CATEGORIES_INDEX,
+            key("categories", categories),
+            lambda: render_categories_index(site, main_feed),
+        )
+    )
+    for category in site.categories:
+        feed = category_feed(site, category)
+        outputs += _feed_outputs(feed, key)
+        outputs += [_listing_output(feed, page, key) for page in category_listing(site, category)]
+    for archive in archive_feeds(site):
+        outputs += _feed_outputs(archive, key)
+    return outputs
+
+
+def _feed_outputs(feed: FeedSpec, key: _Keys) -> list[Output]:
+    """One feed in each of its formats, which share its key."""
+    # What of the archive page count a feed shows: an archive page only whether it has a
+    # next page (so a full page's key, like its bytes, never changes again); the
+    # subscription feeds link the newest page.
+    if feed.archive_page is None:
+        pages: object = feed.archive_pages
+    else:
+        pages = feed.archive_page < feed.archive_pages
+    parts = (feed.title, feed.description, feed.folder, feed.archive_page, pages)
+    feed_key = key("feed", *parts, entries=feed.entries)
+    outputs = [
+        Output(feed.folder + feed.rss_name, feed_key, (RSS, feed)),
+        Output(feed.folder + feed.atom_name, feed_key, (ATOM, feed)),
+    ]
+    if feed.json_name is not None:
+        outputs.append(Output(feed.folder + feed.json_name, feed_key, (JSON, feed)))
+    return outputs
+
+
+def _listing_output(feed: FeedSpec, page: ListingPage, key: _Keys) -> Output:
+    parts = (feed.description, page.title, page.folder, page.number, page.count)
+    return Output(page.path, key("listing", *parts, entries=page.entries), (feed, page))
+
+
+class FeedJob(NamedTuple):
+    """A feed in one format: its head, its items' pieces, and which items it validates."""
+
+    format: str
+    feed: FeedSpec  # without its entries
+    items: tuple[Location, ...]
+    # Per item, whether this feed validates it: the first feed made that holds it does.
+    to_check: tuple[bool, ...]
+
+
+class ListingJob(NamedTuple):
+    feed: FeedSpec  # without its entries
+    page: ListingPage  # without its entries
+    lines: tuple[Location, ...]
+
+
+class PageJob(NamedTuple):
+    piece: Location
+
+
+class BytesJob(NamedTuple):
+    data: bytes
+
+
+Job = FeedJob | ListingJob | PageJob | BytesJob
+
+
+def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> list[tuple[str, Job]]:
+    """The jobs that make ``outputs``, given every piece they need (by entry id).
+
+    Each entry's item is validated in the first feed of each format that holds it, so a
+    build validates every head and every item once, however many feeds show it.
+    """
+    checked: dict[str, set[str]] = {RSS: set(), ATOM: set(), JSON: set()}
+    jobs: list[tuple[str, Job]] = []
+    for output in outputs:
+        source = output.source
+        job: Job
+        if isinstance(source, Entry):
+            job = PageJob(pieces[source.id])
+        elif callable(source):
+            job = BytesJob(source())
+        elif isinstance(source[1], FeedSpec):
+            form, feed = source
+            seen = checked[form]
+            to_check = tuple(entry.id not in seen for entry in feed.entries)
+            seen.update(entry.id for entry in feed.entries)
+            items = tuple(pieces[entry.id] for entry in feed.entries)
+            job = FeedJob(form, feed.without_entries(), items, to_check)
+        else:
+            feed, page = source
+            lines = tuple(pieces[entry.id] for entry in page.entries)
+            job = ListingJob(feed.without_entries(), replace(page, entries=()), lines)
+        jobs.append((output.path, job))
+    return jobs
+
+
+def _make(job: Job, reader: PieceReader) -> Rendered | bytes:
+    """One output's bytes, and for a feed the document that validates it."""
+    if isinstance(job, BytesJob):
+        return job.data
+    if isinstance(job, PageJob):
+        return reader.read(job.piece, PAGE)
+    if isinstance(job, ListingJob):
+        lines = [reader.read(line, LISTING_LINE).decode() for line in job.lines]
+        return render_listing_page(job.feed, job.page, lines)
+    kind = _ITEM_PIECE[job.format]
+    items = [reader.read(location, kind) for location in job.items]
+    to_check = [item for item, check in zip(items, job.to_check, strict=True) if check]
+    if job.format == JSON:
+        return with_json_items(json_head(job.feed), items, to_check)
+    if job.format == RSS:
+        return with_items(rss_head(job.feed), RSS_CLOSING, items, to_check)
+    return with_items(atom_head(job.feed), ATOM_CLOSING, items, to_check)
+
+
+class Made(NamedTuple):
+    """What became of one output: whether its bytes differ from the published file's,
+    and the validator's errors for a feed."""
+
+    path: str
+    changed: bool
+    problems: tuple[str, ...] = ()
+
+
+class Batch(NamedTuple):
+    """Jobs for one worker call, and where their files go.
+
+    ``published``: the output folder, when it exists, to compare with; ``stage``: where
+    changed files are written at their relative paths (None: compare only).
+    """
+
+    jobs: list[tuple[str, Job]]
+    stage: str | None
+    published: str | None
+
+
+def make_outputs(batch: Batch) -> list[Made]:
+    """Make each job's file, write it into the stage unless the published file has the
+    same bytes, and validate every feed with the checks of ``feedtool validate``."""
+    made = []
+    writer = StageWriter(batch.stage) if batch.stage is not None else None
+    with PieceReader() as reader:
+        for path, job in batch.jobs:
+            rendered = _make(job, reader)
+            data, check = (
+                (rendered.data, rendered.check)
+                if isinstance(rendered, Rendered)
+                else (rendered, None)
+            )
+            problems = _validation_errors(check, path, batch) if check is not None else ()
+            changed = batch.published is None or not same_bytes(
+                os.path.join(batch.published, path), data
+            )
+            if changed and writer is not None:
+                writer.write(path, data)
+            made.append(Made(path, changed, problems))
+    return made
+
+
+def _validation_errors(document: bytes, path: str, batch: Batch) -> tuple[str, ...]:
+    from feedtool.validate import validate_document  # slow to import; only builds need it
+
+    where = os.path.join(batch.published or "", path)
+    return tuple(str(finding) for finding in validate_document(document, where).errors)
+
+
+def render_pieces(links: SiteLinks, entries: list[Entry], piece_file: str) -> list[Location]:
+    """Render the pieces of dated entries that have their bodies into ``piece_file``."""
+    templates = ItemTemplates()
+    with PieceFile(piece_file) as pieces:
+        return [pieces.add(entry_pieces(links, entry, templates)) for entry in entries]
+
+
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every output file of the site with its bytes, lazily, in a fixed order."""
-    with tempfile.TemporaryDirectory(prefix="feedtool-pieces-") as folder:
-        pieces = PieceStore(site, Path(folder))
-        try:
-            for output in SiteRenderer(site, pieces).outputs():
-                data = output.bytes_and_check()[0]
-                yield output.path, data.read() if isinstance(data, PreparedFile) else data
-        finally:
-            pieces.close()
-
-
-def planned_output_count(site: Site) -> int:
-    """How many files ``render_site`` yields, known before rendering (for a progress bar)."""
-    listing_pages = len(index_listing(site))
-    category_files = sum(
-        len(FEED_NAMES) + len(category_listing(site, category)) for category in site.categories
-    )
-    archive_files = 2 * len(archive_chunks(site))  # RSS and Atom per archive page
-    # Site feeds, the stylesheet, listing pages, entry pages, the categories index.
-    return (
-        len(FEED_NAMES) + 1 + listing_pages + len(site.entries) + 1 + category_files + archive_files
-    )
+    """Every output file of a site whose entries have their bodies, with its bytes, in
+    order: the whole render stage in this process, for library callers and tests."""
+    with tempfile.TemporaryDirectory(prefix="feedtool-render-") as folder:
+        locations = render_pieces(site.links, list(site.entries), os.path.join(folder, "pieces"))
+        pieces = {
+            entry.id: location for entry, location in zip(site.entries, locations, strict=True)
+        }
+        jobs = make_jobs(plan_outputs(site), pieces)
+        with PieceReader() as reader:
+            for path, job in jobs:
+                rendered = _make(job, reader)
+                yield path, rendered.data if isinstance(rendered, Rendered) else rendered

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
 from feedtool.entry import Entry
-from feedtool.site import Category, Site, newest_update
+from feedtool.site import Category, Site, SiteLinks, newest_update
 
 RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
@@ -27,14 +27,16 @@ class FeedSpec:
     """One feed, published in up to three formats under ``folder`` of the output.
 
     Archive pages (RFC 5005) are feeds too: ``archive_page`` is their number, 1 the oldest.
+    ``updated`` is the newest ``updated`` of its entries: the feed's own update time.
     """
 
-    site: Site
+    links: SiteLinks
     title: str
     description: str
     folder: str  # "" for the site's feeds, "categories/<slug>/" for a category's
     tag_name: str  # the feed's own name inside its tag: id
     entries: tuple[Entry, ...]
+    updated: datetime
     rss_name: str = RSS_NAME
     atom_name: str = ATOM_NAME
     json_name: str | None = JSON_NAME
@@ -44,18 +46,18 @@ class FeedSpec:
 
     @property
     def page_url(self) -> str:
-        return self.site.url + quote(self.folder if self.archive_page is None else "")
+        return self.links.url + quote(self.folder if self.archive_page is None else "")
 
     def url_of(self, name: str) -> str:
-        return self.site.url + quote(self.folder + name)
+        return self.links.url + quote(self.folder + name)
 
-    @property
-    def updated(self) -> datetime:
-        return newest_update(self.entries)
+    def without_entries(self) -> FeedSpec:
+        """The feed's head alone: what a worker needs besides the entries' pieces."""
+        return replace(self, entries=())
 
     def history_links(self, extension: str, current: str) -> list[tuple[str, str]]:
         """RFC 5005 links ``(rel, href)`` for the format whose archives end in ``extension``."""
-        site = self.site
+        site = self.links
         if self.archive_page is None:
             if self.folder or not self.archive_pages:
                 return []
@@ -68,30 +70,34 @@ class FeedSpec:
         return links
 
 
-def archive_url(site: Site, number: int, extension: str) -> str:
+def archive_url(site: SiteLinks, number: int, extension: str) -> str:
     return f"{site.url}{ARCHIVE_FOLDER}{number}{extension}"
 
 
 def site_feed(site: Site) -> FeedSpec:
+    entries = _newest(site, site.entries)
     return FeedSpec(
-        site=site,
+        links=site.links,
         title=site.settings.title,
         description=site.settings.description or site.settings.title,
         folder="",
         tag_name="feed",
-        entries=_newest(site, site.entries),
+        entries=entries,
+        updated=newest_update(entries),
         archive_pages=len(archive_chunks(site)),
     )
 
 
 def category_feed(site: Site, category: Category) -> FeedSpec:
+    entries = _newest(site, category.entries)
     return FeedSpec(
-        site=site,
+        links=site.links,
         title=f"{site.settings.title}: {category.name}",
         description=f"Entries about {category.name} from {site.settings.title}",
         folder=f"categories/{category.slug}/",
         tag_name=f"category/{category.slug}",
-        entries=_newest(site, category.entries),
+        entries=entries,
+        updated=newest_update(entries),
     )
 
 
@@ -100,13 +106,14 @@ def archive_feeds(site: Site) -> list[FeedSpec]:
     chunks = archive_chunks(site)
     return [
         FeedSpec(
-            site=site,
+            links=site.links,
             # No page count in the title: a full page must not change when pages are added.
             title=f"{site.settings.title} (archive {number})",
             description=site.settings.description or site.settings.title,
             folder=ARCHIVE_FOLDER,
             tag_name=f"archive/{number}",
             entries=chunk,
+            updated=newest_update(chunk),
             rss_name=f"{number}.rss",
             atom_name=f"{number}.xml",
             json_name=None,

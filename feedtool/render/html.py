@@ -6,13 +6,13 @@ a file browser) and feed readers find the feeds by autodiscovery wherever it is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
+from feedtool.config import Settings
 from feedtool.entry import Entry
 from feedtool.render.feeds import (
     ATOM_NAME,
@@ -24,7 +24,7 @@ from feedtool.render.feeds import (
     FeedSpec,
     content_html,
 )
-from feedtool.site import Category, Site, slugify
+from feedtool.site import Category, Site, SiteLinks, slugify
 
 STYLESHEET = "style.css"
 STYLE = """\
@@ -99,17 +99,15 @@ def category_listing(site: Site, category: Category) -> list[ListingPage]:
 LISTING_ROOT = "\0"
 
 
-def render_listing_page(
-    site: Site, feed: FeedSpec, page: ListingPage, listing_line: Callable[[Entry], str]
-) -> bytes:
+def render_listing_page(feed: FeedSpec, page: ListingPage, lines: list[str]) -> bytes:
     """One listing page: its entries with title, date, summary and categories, prev/next links.
 
-    ``listing_line`` gives an entry's line made with ``LISTING_ROOT`` where its links start.
+    ``lines`` are its entries' lines, made with ``LISTING_ROOT`` where their links start.
     """
     root = _root(page.path)
     here = _root(index_page_path(page.number))  # from this page back to the listing's folder
-    items = "\n".join(listing_line(entry) for entry in page.entries).replace(LISTING_ROOT, root)
-    if not page.entries:
+    items = "\n".join(lines).replace(LISTING_ROOT, root)
+    if not lines:
         items = "<li>No entries yet.</li>"
     heading = escape(page.title)
     if page.number > 1:
@@ -122,7 +120,7 @@ def render_listing_page(
 </ul>
 {_pagination(page.number, page.count, here)}"""
     page_title = page.title if page.number == 1 else f"{page.title} (page {page.number})"
-    return _page(site, page_title, body, root, feed, here)
+    return _page(feed.links.settings, page_title, body, root, feed.title, here)
 
 
 def _pagination(number: int, count: int, here: str) -> str:
@@ -139,7 +137,7 @@ def _pagination(number: int, count: int, here: str) -> str:
     return '<nav class="pages">' + " ".join(links) + "</nav>"
 
 
-def entry_listing_line(site: Site, entry: Entry, root: str) -> str:
+def entry_listing_line(site: SiteLinks, entry: Entry, root: str) -> str:
     """An entry in a listing: title, date, summary, categories; links start with ``root``."""
     href = root + quote(site.page_path(entry))
     summary = "<br>\n".join(escape(line) for line in entry.summary.split("\n"))
@@ -151,8 +149,9 @@ def entry_listing_line(site: Site, entry: Entry, root: str) -> str:
 </li>"""
 
 
-def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> bytes:
-    """The entry's own page: title, date, author, points, paragraphs, categories."""
+def render_entry_page(site: SiteLinks, entry: Entry) -> bytes:
+    """The entry's own page (its body read): title, date, author, points, paragraphs,
+    categories, with autodiscovery links to the site's feeds."""
     path = site.page_path(entry)
     root = _root(path)
     meta = _time(entry, site.settings.timezone)
@@ -162,7 +161,7 @@ def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> bytes:
     if entry.points:
         items = "\n".join(f"<li>{escape(point)}</li>" for point in entry.points)
         points = f'<ul class="points">\n{items}\n</ul>'
-    paragraphs = content_html(site.paragraphs(entry))
+    paragraphs = content_html(entry.paragraphs)
     source = ""
     if entry.link:
         source = f'<p><a href="{escape(entry.link)}">Read the original</a></p>'
@@ -175,7 +174,8 @@ def render_entry_page(site: Site, entry: Entry, feed: FeedSpec) -> bytes:
 {source}
 {_tags(entry, root)}
 </article>"""
-    return _page(site, entry.title, body, root, feed, root)
+    settings = site.settings
+    return _page(settings, entry.title, body, root, settings.title, root)
 
 
 CATEGORIES_INDEX = "categories/index.html"
@@ -193,7 +193,8 @@ def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
 <ul>
 {items or "<li>No categories yet.</li>"}
 </ul>"""
-    return _page(site, f"{site.settings.title}: categories", body, root, feed, root)
+    settings = site.settings
+    return _page(settings, f"{settings.title}: categories", body, root, feed.title, root)
 
 
 def _tags(entry: Entry, root: str) -> str:
@@ -246,13 +247,12 @@ def _root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def _page(site: Site, title: str, body: str, root: str, feed: FeedSpec, feed_root: str) -> bytes:
-    """A whole HTML5 document with autodiscovery links to ``feed``, found at ``feed_root``.
-
-    ``root`` leads from the page to the output folder, ``feed_root`` to the feed's folder.
-    """
-    settings = site.settings
-    alternates = _alternates(feed.title, feed_root)
+def _page(
+    settings: Settings, title: str, body: str, root: str, feed_title: str, feed_root: str
+) -> bytes:
+    """A whole HTML5 document with autodiscovery links to the feed ``feed_title``, found at
+    ``feed_root``. ``root`` leads from the page to the output folder."""
+    alternates = _alternates(feed_title, feed_root)
     lang = escape(settings.language or "en")
     document = f"""<!DOCTYPE html>
 <html lang="{lang}">

@@ -3,62 +3,45 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from feedtool import __version__
 from feedtool.entry import Entry
 from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
-from feedtool.render.rss_atom import CheckedIds, Rendered
-from feedtool.site import Site
-
-if TYPE_CHECKING:
-    from feedtool.render.pieces import PieceStore
+from feedtool.render.rss_atom import Rendered
+from feedtool.site import SiteLinks
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
 
-class JsonFeedWriter:
-    """Writes the JSON Feeds of one site from the entries' items, each encoded once.
-
-    Like ``FeedWriter``, it hands back with each feed a check document holding only the
-    items not validated before in this build.
-    """
-
-    def __init__(self, site: Site, pieces: PieceStore):
-        self.site = site
-        self.pieces = pieces
-        self.checked: CheckedIds = set()
-
-    def render(self, feed: FeedSpec) -> Rendered:
-        """The feed as JSON Feed 1.1 bytes (UTF-8, keys in a fixed order, 2-space indent)."""
-        assert feed.json_name is not None
-        settings = self.site.settings
-        document: dict[str, Any] = {
-            "version": VERSION_URL,
-            "title": feed.title,
-            "home_page_url": feed.page_url,
-            "feed_url": feed.url_of(feed.json_name),
-            "description": feed.description,
-        }
-        if settings.language:
-            document["language"] = settings.language
-        document["authors"] = [{"name": settings.author or settings.title}]
-        document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
-        head = json.dumps(document, ensure_ascii=False, indent=2)[:-2].encode()
-        items = [self.pieces.json_item(entry) for entry in feed.entries]
-        unchecked = [
-            item
-            for entry, item in zip(feed.entries, items, strict=True)
-            if entry.id not in self.checked
-        ]
-        self.checked.update(entry.id for entry in feed.entries)
-        data = _with_items(head, items)
-        # Nothing checked before: the check document is the feed itself, not a copy.
-        check = data if len(unchecked) == len(items) else _with_items(head, unchecked)
-        return Rendered(data=data, check=check)
+def json_head(feed: FeedSpec) -> bytes:
+    """The feed as JSON Feed 1.1 without its items: a JSON object lacking its closing brace
+    (UTF-8, keys in a fixed order, 2-space indent)."""
+    assert feed.json_name is not None
+    settings = feed.links.settings
+    document: dict[str, Any] = {
+        "version": VERSION_URL,
+        "title": feed.title,
+        "home_page_url": feed.page_url,
+        "feed_url": feed.url_of(feed.json_name),
+        "description": feed.description,
+    }
+    if settings.language:
+        document["language"] = settings.language
+    document["authors"] = [{"name": settings.author or settings.title}]
+    document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
+    return json.dumps(document, ensure_ascii=False, indent=2)[:-2].encode()
 
 
-def json_item(site: Site, entry: Entry) -> str:
+def with_json_items(head: bytes, items: list[bytes], to_check: list[bytes]) -> Rendered:
+    """The feed with its items, and the check document holding ``to_check`` of them."""
+    data = _with_items(head, items)
+    # Every item to check: the check document is the feed itself, not a copy.
+    check = data if len(to_check) == len(items) else _with_items(head, to_check)
+    return Rendered(data=data, check=check)
+
+
+def json_item(site: SiteLinks, entry: Entry) -> str:
     """One entry's item, indented for its place in a feed's ``items`` array.
 
     The text ``json.dumps(item, ensure_ascii=False, indent=2)`` gives, each line indented
@@ -103,8 +86,8 @@ def _with_items(head: bytes, items: list[bytes]) -> bytes:
     return b"".join([head, b',\n  "items": [\n', b",\n".join(items), b"\n  ]\n}\n"])
 
 
-def item_of(site: Site, entry: Entry) -> dict[str, Any]:
-    """One entry as a JSON Feed item."""
+def item_of(site: SiteLinks, entry: Entry) -> dict[str, Any]:
+    """One entry (dated, with its body) as a JSON Feed item."""
     assert entry.published is not None and entry.updated is not None
     item: dict[str, Any] = {
         "id": site.tag_id(entry),
@@ -113,7 +96,7 @@ def item_of(site: Site, entry: Entry) -> dict[str, Any]:
     }
     if entry.summary:
         item["summary"] = entry.summary
-    paragraphs = () if site.settings.summary_only else site.paragraphs(entry)
+    paragraphs = () if site.settings.summary_only else entry.paragraphs
     if paragraphs:
         item["content_html"] = content_html(paragraphs)
     else:

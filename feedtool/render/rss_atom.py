@@ -10,11 +10,9 @@ not with the number of feeds they appear in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Protocol
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -38,10 +36,7 @@ from feedtool.render.feeds import (
     FeedSpec,
     content_html,
 )
-from feedtool.site import Site
-
-if TYPE_CHECKING:
-    from feedtool.render.pieces import PieceStore
+from feedtool.site import SiteLinks
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
@@ -99,98 +94,73 @@ class FeedHistory(BaseExtension):
         return feed
 
 
-class CheckedIds(Protocol):
-    """The ids of the entries whose items a check document already held (a set will do)."""
-
-    def __contains__(self, entry_id: object) -> bool: ...
-
-    def update(self, entry_ids: Iterable[str]) -> None: ...
-
-
 @dataclass(frozen=True)
 class Rendered:
     """A feed's bytes, and the smaller document that proves them valid.
 
     Every feed is its head with entries' items spliced in, and an item is the same in
-    every feed that holds it. So the check document is the head with only the items no
-    earlier check document held: each head and each item is validated once per build.
+    every feed that holds it. So the check document is the head with only the items this
+    feed is the first to hold (see ``feedtool.render``): each head and each item is
+    validated once per build.
     """
 
     data: bytes
     check: bytes
 
 
-class FeedWriter:
-    """Writes the RSS and Atom feeds of one site from the entries' items, each made once."""
+def with_items(head: bytes, closing: bytes, items: list[bytes], to_check: list[bytes]) -> Rendered:
+    """The head with the items inserted before its closing tag, and the check document
+    holding ``to_check`` of them."""
+    at = head.rindex(closing)
+    before, after = head[:at], head[at:]
+    data = b"".join([before, *items, after])
+    # Every item to check: the check document is the feed itself, not a copy.
+    check = data if len(to_check) == len(items) else b"".join([before, *to_check, after])
+    return Rendered(data=data, check=check)
 
-    def __init__(self, site: Site, pieces: PieceStore):
-        self.site = site
-        self.pieces = pieces
-        # Ids of the entries whose RSS and Atom items a check document already held.
-        self.checked: tuple[CheckedIds, CheckedIds] = (set(), set())
 
-    def rss(self, feed: FeedSpec) -> Rendered:
-        """The feed as RSS 2.0."""
-        head = self._head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True)
-        items = [self.pieces.rss_item(entry) for entry in feed.entries]
-        return self._assemble(head, b"  </channel>", feed.entries, items, self.checked[0])
+RSS_CLOSING = b"  </channel>"
+ATOM_CLOSING = b"</feed>"
 
-    def atom(self, feed: FeedSpec) -> Rendered:
-        """The feed as Atom 1.0."""
-        head = self._head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True)
-        items = [self.pieces.atom_entry(entry) for entry in feed.entries]
-        return self._assemble(head, b"</feed>", feed.entries, items, self.checked[1])
 
-    @staticmethod
-    def _assemble(
-        head: bytes,
-        closing: bytes,
-        entries: tuple[Entry, ...],
-        items: list[bytes],
-        checked: CheckedIds,
-    ) -> Rendered:
-        """The head with the items inserted before its closing tag, and the check document."""
-        at = head.rindex(closing)
-        before, after = head[:at], head[at:]
-        unchecked = [
-            item for entry, item in zip(entries, items, strict=True) if entry.id not in checked
-        ]
-        checked.update(entry.id for entry in entries)
-        data = b"".join([before, *items, after])
-        # Nothing checked before: the check document is the feed itself, not a copy.
-        check = data if len(unchecked) == len(items) else b"".join([before, *unchecked, after])
-        return Rendered(data=data, check=check)
+def rss_head(feed: FeedSpec) -> bytes:
+    """The feed as RSS 2.0 without its items."""
+    return _head(feed, RSS_NAME, RSS_TYPE, ".rss").rss_str(pretty=True)
 
-    def _head(
-        self, feed: FeedSpec, current: str, media_type: str, archive_extension: str
-    ) -> FeedGenerator:
-        """The feed without entries: title, links, dates, author, generator."""
-        settings = self.site.settings
-        generator = FeedGenerator()
-        generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
-        generator.register_extension("history", FeedHistory, atom=True, rss=True)
-        generator.id(self.site.feed_tag_id(feed.tag_name))
-        generator.title(feed.title)
-        generator.subtitle(feed.description)
-        generator.description(feed.description)
-        if settings.language:
-            generator.language(settings.language)
-        # Atom needs an author on the feed when an entry has none; the site's name stands in.
-        generator.author({"name": settings.author or settings.title})
-        generator.generator("feedtool", version=__version__, uri=GENERATOR_URI)
-        # feedgen stamps the clock on these when left unset; the newest entry's time is stable.
-        generator.updated(feed.updated)
-        generator.lastBuildDate(feed.updated)
-        name = feed.atom_name if media_type == ATOM_TYPE else feed.rss_name
-        history = feed.history_links(archive_extension, current)
-        links = [{"href": feed.url_of(name), "rel": "self", "type": media_type}]
-        links += [{"href": href, "rel": rel, "type": media_type} for rel, href in history]
-        # feedgen takes RSS's <link> from the last link given: the page must come last.
-        links.append({"href": feed.page_url, "rel": "alternate", "type": "text/html"})
-        generator.link(links, replace=True)
-        generator.history.archive = feed.archive_page is not None
-        generator.history.rss_links = history
-        return generator
+
+def atom_head(feed: FeedSpec) -> bytes:
+    """The feed as Atom 1.0 without its entries."""
+    return _head(feed, ATOM_NAME, ATOM_TYPE, ".xml").atom_str(pretty=True)
+
+
+def _head(feed: FeedSpec, current: str, media_type: str, archive_extension: str) -> FeedGenerator:
+    """The feed without entries: title, links, dates, author, generator."""
+    settings = feed.links.settings
+    generator = FeedGenerator()
+    generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    generator.register_extension("history", FeedHistory, atom=True, rss=True)
+    generator.id(feed.links.feed_tag_id(feed.tag_name))
+    generator.title(feed.title)
+    generator.subtitle(feed.description)
+    generator.description(feed.description)
+    if settings.language:
+        generator.language(settings.language)
+    # Atom needs an author on the feed when an entry has none; the site's name stands in.
+    generator.author({"name": settings.author or settings.title})
+    generator.generator("feedtool", version=__version__, uri=GENERATOR_URI)
+    # feedgen stamps the clock on these when left unset; the newest entry's time is stable.
+    generator.updated(feed.updated)
+    generator.lastBuildDate(feed.updated)
+    name = feed.atom_name if media_type == ATOM_TYPE else feed.rss_name
+    history = feed.history_links(archive_extension, current)
+    links = [{"href": feed.url_of(name), "rel": "self", "type": media_type}]
+    links += [{"href": href, "rel": rel, "type": media_type} for rel, href in history]
+    # feedgen takes RSS's <link> from the last link given: the page must come last.
+    links.append({"href": feed.page_url, "rel": "alternate", "type": "text/html"})
+    generator.link(links, replace=True)
+    generator.history.archive = feed.archive_page is not None
+    generator.history.rss_links = history
+    return generator
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +179,10 @@ class ItemValues:
     categories: tuple[str, ...]
 
 
-def item_values(site: Site, entry: Entry) -> ItemValues:
+def item_values(site: SiteLinks, entry: Entry) -> ItemValues:
+    """What the entry's items show; the entry is dated and has its body."""
     assert entry.published is not None and entry.updated is not None
-    paragraphs = () if site.settings.summary_only else site.paragraphs(entry)
+    paragraphs = () if site.settings.summary_only else entry.paragraphs
     return ItemValues(
         id=site.tag_id(entry),
         title=entry.title,

@@ -1,0 +1,89 @@
+"""The build's one way to work in parallel: a map over independent items.
+
+A build of a large site maps its work (files to parse, outputs to make) over one pool of
+processes, one per core; a small site, or a machine with one core, maps in the calling
+process, with no worker at all. Tasks are plain values in and out: a worker keeps
+nothing between tasks and shares no global with the build.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Below this many article files a build runs in its own process: starting the workers
+# and sending them the work costs more than the second core gives back. Measured on
+# 2 cores (cold builds, --no-cache): 300 entries 0.43 s in one process, 0.45 s with the
+# pool; 1,000 entries 1.02 s and 0.74 s.
+PARALLEL_MIN_FILES = 500
+
+
+class Workers:
+    """Maps a function over items, on every core when ``processes`` > 1.
+
+    Processes are forked (so a script without ``if __name__ == "__main__":`` is not run
+    again in them) when the first map needs them, and stopped by ``close``.
+    """
+
+    def __init__(self, processes: int):
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def for_site(cls, files: int) -> Workers:
+        """One process per core for a site of many files, none for a small one."""
+        cores = os.cpu_count() or 1
+        return cls(cores if files >= PARALLEL_MIN_FILES and cores > 1 else 1)
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """``function`` of each item, in order; lazily, so results can be used as they come."""
+        if self.processes == 1:
+            return map(function, items)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=get_context("fork"),
+                initializer=leave_when_orphaned,
+                initargs=(os.getpid(),),
+            )
+        return self._pool.map(function, items)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def leave_when_orphaned(parent: int) -> None:
+    """Make this worker exit as soon as ``parent``, the build that started it, is gone.
+
+    A build killed outright (SIGKILL) cannot stop its workers, which would otherwise wait
+    for work forever. The parent's id comes from the build, not from ``os.getppid()`` here:
+    a build killed while its workers start would already be gone.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="feedtool-orphan-watch", daemon=True).start()
+
+
+def batches(items: list[Item], size: int) -> list[list[Item]]:
+    """``items`` in consecutive lists of ``size``: one task each."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
