@@ -1,0 +1,75 @@
+"""A generated site builds to recorded bytes: a change to the build's machinery that
+changes no feature changes no byte.
+
+The digests were recorded with the code before the build became a pipeline of stages
+(c8f16ec), and the pipeline gives the same. A change that means to change the output
+records the new digests here, in the same commit, and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedtool.build import build
+from feedtool.config import load_settings
+
+GENERATE_PY = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
+SITE_CONFIG = """\
+[site]
+title = "feedtool benchmark"
+url = "https://bench.example.org/"
+id_authority = "bench.example.org,2026"
+
+[build]
+entries = "entries"
+output = "public"
+"""
+
+# (files, SHA-256 of every path and its bytes, in path order), for 1,000 generated articles.
+RECORDED = {
+    "default settings": (
+        2702,
+        "6e6a588651d1622e920e8198511e81f39ac38ee7f64ff07965f85d3ae75d5d92",
+    ),
+    "--limit 0": (2655, "bc7599a9303ca998674c617f5fa2f3e51697da7591e93a0fde417d4518581f0e"),
+}
+
+
+def output_digest(root: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    paths = sorted(
+        (path.relative_to(root).as_posix(), path) for path in root.rglob("*") if path.is_file()
+    )
+    # As the record was made: each folder's files before its subfolders, both sorted.
+    paths.sort(key=lambda item: (item[0].split("/")[:-1], item[0].split("/")[-1]))
+    for relative, path in paths:
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return len(paths), digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def generated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("generated")
+    subprocess.run(
+        [sys.executable, str(GENERATE_PY), "1000", str(root / "entries"), "--seed", "1"],
+        check=True,
+        capture_output=True,
+    )
+    (root / "feedtool.toml").write_text(SITE_CONFIG, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(("name", "limit"), [("default settings", None), ("--limit 0", 0)])
+def test_a_generated_site_builds_to_the_recorded_bytes(
+    generated_site: Path, name: str, limit: int | None
+):
+    output = generated_site / f"public-{limit}"
+    overrides = {"output": output} if limit is None else {"output": output, "limit": limit}
+    settings = load_settings(generated_site / "feedtool.toml", overrides)
+    build(settings, use_cache=False)
+    assert output_digest(output) == RECORDED[name]
