@@ -17,15 +17,12 @@ from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import NamedTuple, overload
 
 from feedtool.cache import CachedFile
 from feedtool.config import Settings
 from feedtool.entry import Entry, decode_entry, parse_decoded_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
-
-if TYPE_CHECKING:
-    from feedtool.render.pieces import Location
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ class ReadResult:
     files: dict[str, CachedFile] = field(default_factory=dict)
     needs_git: bool = False
     # Where the pieces of the entries rendered while parsing are, by entry id.
-    pieces: dict[str, Location] = field(default_factory=dict)
+    pieces: dict[str, object] = field(default_factory=dict)
     # Entries were added or removed, or changed in what orders and groups them (their
     # dates, ids or keywords) since the cache's build: listing pages shift.
     reordered: bool = False
@@ -148,14 +145,15 @@ class ParsedFile(NamedTuple):
     ``entry`` is None (and ``error`` too) when the file's content hash was the one the
     cache knew: nothing to parse. ``file_published`` and ``file_updated`` are the dates
     the file itself states; an entry that states its date is dated already. ``pieces``
-    is where its pieces were rendered, when the parsing process rendered them.
+    is where its pieces were rendered, when the parsing process rendered them (see
+    ``feedtool.build``): passed on, never read here.
     """
 
     entry: Entry | None
     error: EntryError | None = None
     file_published: datetime | None = None
     file_updated: datetime | None = None
-    pieces: Location | None = None
+    pieces: object = None
 
 
 # Parses (path, known content hash) pairs, in order: in this process or on every core.
@@ -251,7 +249,7 @@ def gather_entries(
     errors: list[EntryError] = []
     kept = dict(kept)
     reordered = gone  # files gone since the last build
-    pieces_by_source: dict[str, Location] = {}
+    pieces_by_source: dict[str, object] = {}
     for (scanned_file, cached), outcome in parsed:
         entry = outcome.entry
         if outcome.error is not None:
@@ -298,7 +296,6 @@ def gather_entries(
                 )
                 kept[scanned_file.relative] = cached
                 reordered = True
-                pieces_by_source.pop(cached.entry.source, None)  # rendered with other dates
         entries.append(cached.entry)
     entries, duplicates = _without_duplicate_ids(entries)
     errors.extend(duplicates)
