@@ -51,11 +51,11 @@ from feedtool.sources import (
 from feedtool.workers import Workers, batches
 
 if TYPE_CHECKING:
-    from feedtool.render import Made, Output
+    from feedtool.render import Job, Made, Output
     from feedtool.render.pieces import Location
 
-# Below this many entries a build is over before a progress bar could help.
-PROGRESS_MIN_ENTRIES = 300
+# Below this many outputs to make a build is over before a progress bar could help.
+PROGRESS_MIN_OUTPUTS = 300
 # Files a parsing task takes, entries a pieces task takes, and outputs a making task
 # takes: enough to make sending the task cheap beside its work.
 PARSE_BATCH = 256
@@ -141,7 +141,7 @@ def build(
         to_make = [output for output in outputs if previous_keys.get(output.path) != output.key]
         pieces = read.pieces | _pieces_of_unread(settings, workers, work, to_make, read.pieces)
         jobs = make_jobs(to_make, pieces)
-        made = _make_outputs(jobs, settings, workers, work, check_only, progress, site)
+        made = _make_outputs(jobs, len(to_make), settings, workers, work, check_only, progress)
         # Check: every feed made was validated as it was made.
         problems = [problem for outcome in made for problem in outcome.problems]
         if problems:
@@ -205,10 +205,10 @@ def _parse_files(
     settings: Settings, workers: Workers, work: Path, jobs: list[tuple[str, str]]
 ) -> Iterator[ParsedFile]:
     """Parse files, on every core when there are many; results in the files' order."""
-    tasks = [
+    tasks = (
         _ParseTask(settings, batch, str(work / f"pieces-parse-{number}"))
         for number, batch in enumerate(batches(jobs, PARSE_BATCH))
-    ]
+    )
     for parsed in workers.map(_parse_task, tasks):
         yield from parsed
 
@@ -294,10 +294,10 @@ def _pieces_of_unread(
         entry.id: entry for output in outputs for entry in output.entries if entry.id not in pieces
     }
     entries = list(wanted.values())
-    tasks = [
+    tasks = (
         _PiecesTask(settings, batch, str(work / f"pieces-again-{number}"))
         for number, batch in enumerate(batches(entries, PARSE_BATCH))
-    ]
+    )
     locations = (location for made in workers.map(_pieces_task, tasks) for location in made)
     return {entry.id: location for entry, location in zip(entries, locations, strict=True)}
 
@@ -316,13 +316,13 @@ def _pieces_task(task: _PiecesTask) -> list[Location]:
 
 
 def _make_outputs(
-    jobs: list,
+    jobs: Iterable[tuple[str, Job]],
+    count: int,
     settings: Settings,
     workers: Workers,
     work: Path,
     check_only: bool,
     progress: Progress | None,
-    site: Site,
 ) -> list[Made]:
     """Make every job's output (into the stage, unless only comparing), on every core for
     a large site; what became of each, in order."""
@@ -330,10 +330,10 @@ def _make_outputs(
 
     published = str(settings.output) if settings.output.is_dir() else None
     stage = None if check_only else str(stage_folder(work))
-    tasks = [Batch(batch, stage, published) for batch in batches(jobs, OUTPUT_BATCH)]
-    show_progress = progress is not None and len(site.entries) >= PROGRESS_MIN_ENTRIES
+    tasks = (Batch(batch, stage, published) for batch in batches(jobs, OUTPUT_BATCH))
     made: list[Made] = []
-    with progress(len(jobs)) if progress and show_progress else nullcontext() as bar:
+    show_progress = progress is not None and count >= PROGRESS_MIN_OUTPUTS
+    with progress(count) if progress and show_progress else nullcontext() as bar:
         for outcomes in workers.map(make_outputs, tasks):
             made += outcomes
             if bar is not None:

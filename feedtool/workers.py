@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import TypeVar
 
@@ -26,16 +27,30 @@ Result = TypeVar("Result")
 PARALLEL_MIN_FILES = 500
 
 
+# Tasks sent ahead of the results taken, per process: enough to keep every process busy,
+# few enough that the tasks waiting to be sent (a build's jobs) are never all in memory.
+TASKS_AHEAD = 4
+
+
 class Workers:
     """Maps a function over items, on every core when ``processes`` > 1.
 
-    Processes are forked (so a script without ``if __name__ == "__main__":`` is not run
-    again in them) when the first map needs them, and stopped by ``close``.
+    The processes are forked when the ``Workers`` is made, before the build reads much:
+    they start small, and a script without ``if __name__ == "__main__":`` is not run
+    again in them. ``close`` stops them.
     """
 
     def __init__(self, processes: int):
         self.processes = processes
         self._pool: ProcessPoolExecutor | None = None
+        if processes > 1:
+            self._pool = ProcessPoolExecutor(
+                processes,
+                mp_context=get_context("fork"),
+                initializer=leave_when_orphaned,
+                initargs=(os.getpid(),),
+            )
+            self._pool.submit(int).result()  # forks them all now
 
     @classmethod
     def for_site(cls, files: int) -> Workers:
@@ -44,17 +59,26 @@ class Workers:
         return cls(cores if files >= PARALLEL_MIN_FILES and cores > 1 else 1)
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
-        """``function`` of each item, in order; lazily, so results can be used as they come."""
-        if self.processes == 1:
-            return map(function, items)
+        """``function`` of each item, in order; lazily, taking items only as results are
+        taken, so neither all items nor all results need be in memory at once."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.processes,
-                mp_context=get_context("fork"),
-                initializer=leave_when_orphaned,
-                initargs=(os.getpid(),),
-            )
-        return self._pool.map(function, items)
+            return map(function, items)
+        return self._map_in_pool(self._pool, function, items)
+
+    def _map_in_pool(
+        self, pool: ProcessPoolExecutor, function: Callable[[Item], Result], items: Iterable[Item]
+    ) -> Iterator[Result]:
+        pending: deque[Future[Result]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(function, item))
+                if len(pending) >= self.processes * TASKS_AHEAD:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -84,6 +108,13 @@ def leave_when_orphaned(parent: int) -> None:
     threading.Thread(target=watch, name="feedtool-orphan-watch", daemon=True).start()
 
 
-def batches(items: list[Item], size: int) -> list[list[Item]]:
-    """``items`` in consecutive lists of ``size``: one task each."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
+def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """``items`` in consecutive lists of ``size``, lazily: one task each."""
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

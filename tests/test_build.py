@@ -320,7 +320,7 @@ class RecordingBar:
 
 def test_progress_bar_counts_every_output_of_a_big_build(site: SiteFolder):
     RecordingBar.made = []
-    for number in range(feedtool.build.PROGRESS_MIN_ENTRIES):
+    for number in range(feedtool.build.PROGRESS_MIN_OUTPUTS):
         site.add(f"{number:04d}.txt", article(title=f"Entry {number}", date="2026-01-01"))
     build(site.settings(), use_cache=False, progress=RecordingBar)
     (bar,) = RecordingBar.made

@@ -240,14 +240,13 @@ class BytesJob(NamedTuple):
 Job = FeedJob | ListingJob | PageJob | BytesJob
 
 
-def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> list[tuple[str, Job]]:
+def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> Iterator[tuple[str, Job]]:
     """The jobs that make ``outputs``, given every piece they need (by entry id).
 
     Each entry's item is validated in the first feed of each format that holds it, so a
     build validates every head and every item once, however many feeds show it.
     """
     checked: dict[str, set[str]] = {RSS: set(), ATOM: set(), JSON: set()}
-    jobs: list[tuple[str, Job]] = []
     for output in outputs:
         source = output.source
         job: Job
@@ -266,8 +265,7 @@ def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> list[tuple[
             feed, page = source
             lines = tuple(pieces[entry.id] for entry in page.entries)
             job = ListingJob(feed.without_entries(), replace(page, entries=()), lines)
-        jobs.append((output.path, job))
-    return jobs
+        yield output.path, job
 
 
 def _make(job: Job, reader: PieceReader) -> Rendered | bytes:
