@@ -10,6 +10,7 @@ files in the build's work folder, which only this module names.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
-from feedtool.entry import Entry
+from feedtool.entry import Entry, without_text
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import (
     BuildRejected,
@@ -44,8 +45,8 @@ from feedtool.sources import (
     files_digest,
     input_fingerprint,
     parse_file,
-    read_body,
     read_entries,
+    read_text,
     scan_entries,
 )
 from feedtool.workers import Workers, batches
@@ -124,7 +125,11 @@ def build(
     # Imported here: a build that finds nothing changed never needs the renderers.
     from feedtool.render import entry_versions, is_feed_path, make_jobs, plan_outputs
 
-    with Workers.for_site(len(files)) as workers, _work_folder(settings.output) as work:
+    with (
+        Workers.for_site(len(files)) as workers,
+        _without_cycle_collection(),
+        _work_folder(settings.output) as work,
+    ):
         # Parse: the changed files, on every core for a large site.
         parse = partial(_parse_files, settings, workers, work)
         previous_files = cache.previous_files() if cache.persistent else {}
@@ -186,6 +191,26 @@ def _nothing_changed(cache: BuildCache, started: float) -> BuildReport:
 
 
 @contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off in this process while the build runs (its workers,
+    forked before, keep theirs).
+
+    A build holds hundreds of thousands of objects (entries, the plan of outputs) that live
+    until it ends and form no reference cycles; the collector would walk them all again
+    each time enough new ones were made, while the workers wait for their next task.
+    Measured on 2 cores, cold build of 100,000 entries (``bench/generate.py``, default
+    settings): 38.0 s with the collector on, 29.5 s with it off in the build's process.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@contextmanager
 def _work_folder(output: Path) -> Iterator[Path]:
     """The build's own folder beside the output: pieces, and the stage of what it publishes."""
     work = make_work_folder(output)
@@ -215,8 +240,8 @@ def _parse_files(
 
 def _parse_task(task: _ParseTask) -> list[ParsedFile]:
     """Parse each file and, for an entry dated by its own file, render its pieces then and
-    there: its body is at hand, and every cold build needs the pieces of every entry.
-    Entries come back without their bodies, so that no process holds them all."""
+    there: its text is at hand, and every cold build needs the pieces of every entry.
+    Entries come back without their text, so that no process holds every article's."""
     from feedtool.render.pieces import PieceFile, entry_pieces
     from feedtool.render.rss_atom import ItemTemplates
 
@@ -233,8 +258,7 @@ def _parse_task(task: _ParseTask) -> list[ParsedFile]:
             if parsed.file_published is not None:
                 pieces = entry_pieces(links, with_site_author(entry, settings), templates)
                 parsed = parsed._replace(pieces=piece_file.add(pieces))
-            without_body = entry._replace(paragraphs=(), body_key=entry.digest)
-            results.append(parsed._replace(entry=without_body))
+            results.append(parsed._replace(entry=without_text(entry)))
     return results
 
 
@@ -303,14 +327,11 @@ def _pieces_of_unread(
 
 
 def _pieces_task(task: _PiecesTask) -> list[Location]:
-    """Read each entry's body again and render its pieces."""
+    """Read each entry's text again and render its pieces."""
     from feedtool.render import render_pieces
 
     entries = [
-        entry
-        if entry.body_key is None
-        else entry._replace(paragraphs=read_body(entry, task.settings), body_key=None)
-        for entry in task.entries
+        read_text(entry, task.settings) if entry.text_left_out else entry for entry in task.entries
     ]
     return render_pieces(SiteLinks(task.settings), entries, task.piece_file)
 

@@ -5,8 +5,8 @@ Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
 - ``head.pickle``: a fingerprint of the whole input, so a build with nothing changed does
   nothing, and what that build reported;
 - ``files.marshal``: per article file its size, modification time, content hash,
-  parsed entry without the body (an unchanged file's body is read from the file again
-  when an output that shows it is rendered, so a build never holds every body at once)
+  parsed entry without its text (an unchanged file's text is read from the file again
+  when an output that shows it is rendered, so a build never holds every article's)
   and the entry's version (see ``feedtool.render.entry_version``);
 - ``files-delta.marshal``: the rows changed or removed since ``files.marshal`` was
   written, so that a build which changed a few files does not write 100,000 rows again;
@@ -39,7 +39,7 @@ FILES_NAME = "files.marshal"
 FILES_DELTA_NAME = "files-delta.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 7
+STATE_FORMAT = 8
 # The rows changed since the files table was written whole go to the delta file, until
 # they are more than this share of the table (or this many): then the table is rewritten.
 DELTA_MAX_SHARE = 0.05
@@ -64,7 +64,7 @@ def settings_key(settings: Settings) -> str:
 
 
 class CachedFile(NamedTuple):
-    """An article file as the last build saw it: its entry (minus the body, dated as that
+    """An article file as the last build saw it: its entry (without its text, dated as that
     build dated it) and the dates the file itself states, to date it afresh.
 
     A named tuple: a build makes one per article file, 100,000 at a time."""
@@ -109,11 +109,7 @@ _DATE_FIELDS = frozenset({"published", "updated"})
 
 
 def _entry_to_plain(entry: Entry) -> tuple:
-    """An entry as plain data marshal can write (dates as ISO text): fast to save and load.
-
-    What the entry repeats is left out (a summary made of the points, a body key that is
-    the digest): a smaller table loads faster on every build.
-    """
+    """An entry as plain data marshal can write (dates as ISO text): fast to save and load."""
     values = []
     for name, value in zip(Entry._fields, entry, strict=True):
         if name in _DATE_FIELDS:
@@ -124,26 +120,12 @@ def _entry_to_plain(entry: Entry) -> tuple:
             # marshal writes an interned string once and reads it back interned: the
             # keywords of 100,000 entries are then a few hundred strings, shared.
             value = tuple(map(sys.intern, value))
-        elif name == "summary" and value == "\n".join(entry.points):
-            value = None
-        elif name == "body_key" and value is not None and value == entry.digest:
-            value = True
         values.append(value)
     return tuple(values)
 
 
-_PUBLISHED, _UPDATED, _WARNINGS, _CATEGORIES, _POINTS, _SUMMARY, _DIGEST, _BODY_KEY = (
-    Entry._fields.index(name)
-    for name in (
-        "published",
-        "updated",
-        "warnings",
-        "categories",
-        "points",
-        "summary",
-        "digest",
-        "body_key",
-    )
+_PUBLISHED, _UPDATED, _WARNINGS = (
+    Entry._fields.index(name) for name in ("published", "updated", "warnings")
 )
 
 
@@ -158,10 +140,6 @@ def _entry_from_plain(values: tuple) -> Entry:
         values[_UPDATED] = values[_PUBLISHED] if same else datetime.fromisoformat(updated)
     if values[_WARNINGS]:
         values[_WARNINGS] = tuple(Diagnostic(*w) for w in values[_WARNINGS])
-    if values[_SUMMARY] is None:
-        values[_SUMMARY] = "\n".join(values[_POINTS])
-    if values[_BODY_KEY] is True:
-        values[_BODY_KEY] = values[_DIGEST]
     return Entry._make(values)
 
 

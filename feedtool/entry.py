@@ -101,9 +101,17 @@ class Entry(NamedTuple):
     dated_in_file: bool = False
     # SHA-256 of the file's bytes, set by the reader: what the incremental cache keys on.
     digest: str = ""
-    # Set when the entry was read without its ``paragraphs``, to bound memory: the file's
-    # content hash, to read them again (see sources.read_body).
-    body_key: str | None = None
+    # True when the entry is kept without its text (see ``without_text``).
+    text_left_out: bool = False
+
+
+def without_text(entry: Entry) -> Entry:
+    """The entry without its text (title, points, summary, paragraphs, dropped lines): what
+    a build keeps of each entry once its pieces are rendered, so that its memory does not
+    grow with the articles' length; ``sources.read_text`` reads the text again."""
+    return entry._replace(
+        title="", points=(), summary="", paragraphs=(), dropped=(), text_left_out=True
+    )
 
 
 def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:

@@ -364,15 +364,22 @@ def git_head(folder: Path) -> str:
     return result.stdout.decode("ascii", errors="replace").strip() if result.returncode == 0 else ""
 
 
-def read_body(entry: Entry, settings: Settings) -> tuple[str, ...]:
-    """The paragraphs of an entry read without them, from its file (see ``read_entries``).
+def read_text(entry: Entry, settings: Settings) -> Entry:
+    """The entry with its text read again from its file (see ``entry.without_text``).
 
     Raises ``EntryError`` if the file no longer holds what was read at the build's start.
     """
     again = read_entry(Path(entry.source), settings)
     if again.digest != entry.digest:
         raise EntryError("the file changed during the build; build again", entry.source)
-    return again.paragraphs
+    return entry._replace(
+        title=again.title,
+        points=again.points,
+        summary=again.summary,
+        paragraphs=again.paragraphs,
+        dropped=again.dropped,
+        text_left_out=False,
+    )
 
 
 @overload

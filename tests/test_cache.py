@@ -33,8 +33,7 @@ def entries(draw: st.DrawFn) -> Entry:
         id=draw(texts),
         title=draw(texts),
         points=points,
-        # The points joined (left out of the row), or any other summary.
-        summary=draw(st.sampled_from(["\n".join(points)]) | texts),
+        summary=draw(texts),
         paragraphs=tuple(draw(st.lists(texts, max_size=2))),
         dropped=tuple(draw(st.lists(texts, max_size=2))),
         categories=tuple(draw(st.lists(texts, max_size=3))),
@@ -50,8 +49,7 @@ def entries(draw: st.DrawFn) -> Entry:
         ),
         dated_in_file=draw(st.booleans()),
         digest=digest,
-        # The digest (left out of the row), none, or another key.
-        body_key=draw(st.sampled_from([None, digest, "cd" * 32])),
+        text_left_out=draw(st.booleans()),
     )
 
 
