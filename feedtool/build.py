@@ -126,7 +126,7 @@ def build(
     from feedtool.render import entry_versions, is_feed_path, make_jobs, plan_outputs
 
     with (
-        Workers.for_site(len(files)) as workers,
+        Workers() as workers,
         _without_cycle_collection(),
         _work_folder(settings.output) as work,
     ):
@@ -192,8 +192,8 @@ def _nothing_changed(cache: BuildCache, started: float) -> BuildReport:
 
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off in this process while the build runs (its workers,
-    forked before, keep theirs).
+    """Python's cycle collector off in this process while the build runs (its workers
+    keep theirs, see ``feedtool.workers``).
 
     A build holds hundreds of thousands of objects (entries, the plan of outputs) that live
     until it ends and form no reference cycles; the collector would walk them all again
@@ -234,7 +234,7 @@ def _parse_files(
         _ParseTask(settings, batch, str(work / f"pieces-parse-{number}"))
         for number, batch in enumerate(batches(jobs, PARSE_BATCH))
     )
-    for parsed in workers.map(_parse_task, tasks):
+    for parsed in workers.map(_parse_task, tasks, items=len(jobs)):
         yield from parsed
 
 
@@ -322,7 +322,8 @@ def _pieces_of_unread(
         _PiecesTask(settings, batch, str(work / f"pieces-again-{number}"))
         for number, batch in enumerate(batches(entries, PARSE_BATCH))
     )
-    locations = (location for made in workers.map(_pieces_task, tasks) for location in made)
+    made = workers.map(_pieces_task, tasks, items=len(entries))
+    locations = (location for batch in made for location in batch)
     return {entry.id: location for entry, location in zip(entries, locations, strict=True)}
 
 
@@ -355,7 +356,7 @@ def _make_outputs(
     made: list[Made] = []
     show_progress = progress is not None and count >= PROGRESS_MIN_OUTPUTS
     with progress(count) if progress and show_progress else nullcontext() as bar:
-        for outcomes in workers.map(make_outputs, tasks):
+        for outcomes in workers.map(make_outputs, tasks, items=count):
             made += outcomes
             if bar is not None:
                 bar.update(len(outcomes))

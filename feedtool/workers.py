@@ -1,13 +1,15 @@
 """The build's one way to work in parallel: a map over independent items.
 
-A build of a large site maps its work (files to parse, outputs to make) over one pool of
-processes, one per core; a small site, or a machine with one core, maps in the calling
-process, with no worker at all. Tasks are plain values in and out: a worker keeps
-nothing between tasks and shares no global with the build.
+A build maps its work (files to parse, entries' pieces, outputs to make) over one pool of
+processes, one per core, when there is enough of it to pay for them; a small site, a
+rebuild after a few edits, or a machine with one core maps in the calling process, with
+no worker at all. Tasks are plain values in and out: a worker keeps nothing between
+tasks and shares no global with the build.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -20,12 +22,11 @@ from typing import TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-# Below this many article files a build runs in its own process: starting the workers
-# and sending them the work costs more than the second core gives back. Measured on
-# 2 cores (cold builds, --no-cache): 300 entries 0.43 s in one process, 0.45 s with the
-# pool; 1,000 entries 1.02 s and 0.74 s.
-PARALLEL_MIN_FILES = 500
-
+# Below this many items (files, entries, outputs) a map runs in the calling process:
+# starting the workers and sending them the work costs more than the second core gives
+# back. Measured on 2 cores, cold builds (--no-cache) of bench/generate.py articles:
+# PARALLEL_MIN_ITEMS_FIGURES in bench/README.md.
+PARALLEL_MIN_ITEMS = 500
 
 # Tasks sent ahead of the results taken, per process: enough to keep every process busy,
 # few enough that the tasks waiting to be sent (a build's jobs) are never all in memory.
@@ -33,45 +34,40 @@ TASKS_AHEAD = 4
 
 
 class Workers:
-    """Maps a function over items, on every core when ``processes`` > 1.
+    """Maps a function over items: in this process, or on every core for many items.
 
-    The processes are forked when the ``Workers`` is made, before the build reads much:
-    they start small, and a script without ``if __name__ == "__main__":`` is not run
-    again in them. ``close`` stops them.
+    The processes are forked (so a script without ``if __name__ == "__main__":`` is not
+    run again in them) by the first map that has enough items, and stopped by ``close``.
     """
 
-    def __init__(self, processes: int):
-        self.processes = processes
+    def __init__(self, processes: int | None = None):
+        self.processes = processes or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
-        if processes > 1:
+
+    def map(
+        self, function: Callable[[Item], Result], tasks: Iterable[Item], items: int
+    ) -> Iterator[Result]:
+        """``function`` of each task, in order, for ``items`` items of work in all; lazily,
+        taking tasks only as results are taken, so that neither all tasks nor all results
+        need be in memory at once."""
+        if self.processes == 1 or items < PARALLEL_MIN_ITEMS:
+            return map(function, tasks)
+        if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                processes,
+                self.processes,
                 mp_context=get_context("fork"),
-                initializer=leave_when_orphaned,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
-            self._pool.submit(int).result()  # forks them all now
-
-    @classmethod
-    def for_site(cls, files: int) -> Workers:
-        """One process per core for a site of many files, none for a small one."""
-        cores = os.cpu_count() or 1
-        return cls(cores if files >= PARALLEL_MIN_FILES and cores > 1 else 1)
-
-    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
-        """``function`` of each item, in order; lazily, taking items only as results are
-        taken, so neither all items nor all results need be in memory at once."""
-        if self._pool is None:
-            return map(function, items)
-        return self._map_in_pool(self._pool, function, items)
+        return self._map_in_pool(self._pool, function, tasks)
 
     def _map_in_pool(
-        self, pool: ProcessPoolExecutor, function: Callable[[Item], Result], items: Iterable[Item]
+        self, pool: ProcessPoolExecutor, function: Callable[[Item], Result], tasks: Iterable[Item]
     ) -> Iterator[Result]:
         pending: deque[Future[Result]] = deque()
         try:
-            for item in items:
-                pending.append(pool.submit(function, item))
+            for task in tasks:
+                pending.append(pool.submit(function, task))
                 if len(pending) >= self.processes * TASKS_AHEAD:
                     yield pending.popleft().result()
             while pending:
@@ -90,6 +86,15 @@ class Workers:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _start_worker(parent: int) -> None:
+    """In a new worker: what it inherited from the build is set aside for the cycle
+    collector, which would otherwise walk it (and so copy its pages) for nothing; and the
+    worker leaves when the build is gone."""
+    gc.freeze()
+    gc.enable()
+    leave_when_orphaned(parent)
 
 
 def leave_when_orphaned(parent: int) -> None:

@@ -276,7 +276,7 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
 def test_an_invalid_feed_is_never_published(
     three_entry_site: SiteFolder, monkeypatch, parallel_from: int
 ):
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", parallel_from)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", parallel_from)
     site = three_entry_site
     build(site.settings())
     before = site.snapshot()

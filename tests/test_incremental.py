@@ -278,10 +278,10 @@ def test_parallel_parsing_and_rendering_give_the_same_output_as_one_process(
     for number in range(40):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     site.add("bad.txt", "Date: nonsense\n\nBad\n")
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 10**9)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 10**9)
     build(site.settings(), use_cache=False, skip_invalid=True)
     single = snapshot(site.output)
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 1)
     parallel_output = tmp_path / "parallel"
     report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
     assert snapshot(parallel_output) == single
@@ -306,7 +306,7 @@ def test_rebuilds_in_worker_processes_that_edit_add_and_remove_entries_match_a_c
     for number in range(30):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     overrides = {"limit": 3, "archive_size": 4}
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 1)
     build(site.settings(**overrides))
     # A body edited: only the outputs that show the entry change.
     text = (site.entries / "004.txt").read_text(encoding="utf-8")

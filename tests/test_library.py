@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -64,25 +65,32 @@ def test_a_script_without_main_guard_builds_a_large_site_in_worker_processes(
     site: SiteFolder, tmp_path: Path
 ):
     # Workers are forked, so they never run the script again.
-    for number in range(feedtool.workers.PARALLEL_MIN_FILES):
+    for number in range(feedtool.workers.PARALLEL_MIN_ITEMS):
         site.add(f"{number:04d}.txt", article(title=f"Entry {number}"))
     result = run_script(tmp_path, site, forbid_processes=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[0] == str(feedtool.workers.PARALLEL_MIN_FILES)
+    assert result.stdout.split()[0] == str(feedtool.workers.PARALLEL_MIN_ITEMS)
     assert result.stderr.count("script ran") == 1
 
 
-def test_a_site_below_the_threshold_uses_no_worker_and_one_above_uses_one_per_core(
-    site: SiteFolder, monkeypatch
-):
-    monkeypatch.setattr(feedtool.workers.os, "cpu_count", lambda: 2)
-    assert feedtool.workers.Workers.for_site(feedtool.workers.PARALLEL_MIN_FILES - 1).processes == 1
-    assert feedtool.workers.Workers.for_site(feedtool.workers.PARALLEL_MIN_FILES).processes == 2
-    monkeypatch.setattr(feedtool.workers.os, "cpu_count", lambda: 1)
-    assert feedtool.workers.Workers.for_site(10**6).processes == 1
-    # And a build of a small site runs whole without a pool.
+def pid(_: object) -> int:
+    """The process a task runs in (a module's function: tasks are pickled to workers)."""
+    return os.getpid()
+
+
+def test_maps_of_few_items_run_here_and_maps_of_many_on_every_core(site: SiteFolder, monkeypatch):
+    with feedtool.workers.Workers(2) as workers:
+        few = set(workers.map(pid, range(4), items=feedtool.workers.PARALLEL_MIN_ITEMS - 1))
+        many = set(workers.map(pid, range(64), items=feedtool.workers.PARALLEL_MIN_ITEMS))
+    assert few == {os.getpid()}
+    assert os.getpid() not in many and len(many) >= 1
+    with feedtool.workers.Workers(1) as workers:
+        assert set(workers.map(pid, range(4), items=10**6)) == {os.getpid()}
+    # And a build of a small site, or a rebuild after one edit, runs without a pool.
     started = []
     monkeypatch.setattr(feedtool.workers, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
     site.add("a.txt", article())
-    build(site.settings(), use_cache=False)
+    build(site.settings())
+    site.add("a.txt", article(title="Edited"))
+    build(site.settings())
     assert started == []
