@@ -164,9 +164,8 @@ def build(
                 settings.output, _published_files(outputs, changed, stage), staging=stage
             )
         if versions is not None and not check_only:
-            by_source = {entry.source: versions[entry.id] for entry in site.entries}
             keys = {output.path: output.key for output in outputs}
-            _save_cache(cache, settings, digest, read, report, by_source, keys)
+            _save_cache(cache, settings, digest, read, report, versions, keys)
     report.warnings[:0] = cache.warnings
     report.seconds = time.perf_counter() - started
     return report
@@ -206,6 +205,11 @@ def _without_cycle_collection() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the build made is moved to the oldest generation unscanned (freezing and
+        # unfreezing splice lists): the collector's first pass would otherwise walk all
+        # of it once more, 0.2 s at 100,000 entries, just before it is freed anyway.
+        gc.freeze()
+        gc.unfreeze()
         if collecting:
             gc.enable()
 

@@ -122,8 +122,8 @@ def entry_version(entry: Entry) -> str:
 
 
 def entry_versions(site: Site, settings_key: str, known: dict[str, bytes]) -> dict[str, bytes]:
-    """Every entry's version hashed with the settings, by entry id; ``known`` holds those
-    an earlier build hashed (from the cache), by source, used as they are."""
+    """Every entry's version hashed with the settings, by source (its file); ``known`` holds
+    those an earlier build hashed (from the cache), used as they are."""
     prefix = f"{settings_key}\0".encode()
     versions = {}
     for entry in site.entries:
@@ -132,7 +132,7 @@ def entry_versions(site: Site, settings_key: str, known: dict[str, bytes]) -> di
             version = hashlib.blake2b(
                 prefix + entry_version(entry).encode(), digest_size=KEY_BYTES
             ).digest()
-        versions[entry.id] = version
+        versions[entry.source] = version
     return versions
 
 
@@ -153,12 +153,12 @@ class _Keys:
             f"{self.settings_key}\0{kind}\0{parts!r}".encode(), digest_size=KEY_BYTES
         )
         versions = self.versions
-        digest.update(b"".join([versions[entry.id] for entry in entries]))
+        digest.update(b"".join([versions[entry.source] for entry in entries]))
         return digest.hexdigest()
 
     def of_page(self, entry: Entry) -> str:
         # A page shows its entry alone: its version (with the settings) is the key.
-        return "" if self.versions is None else self.versions[entry.id].hex()
+        return "" if self.versions is None else self.versions[entry.source].hex()
 
 
 def plan_outputs(
