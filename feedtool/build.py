@@ -57,10 +57,12 @@ if TYPE_CHECKING:
 
 # Below this many outputs to make a build is over before a progress bar could help.
 PROGRESS_MIN_OUTPUTS = 300
-# Files a parsing task takes, entries a pieces task takes, and outputs a making task
-# takes: enough to make sending the task cheap beside its work.
+# Files a parsing task takes, entries a pieces task takes, and pieces the outputs of a
+# making task read: enough to make sending a task cheap beside its work, and a task of
+# its own for an output of many entries (so that the site's feeds of a site built with
+# --limit 0 go to both cores: 10,000 entries, 4.5-4.9 s -> 4.0 s on 2 cores).
 PARSE_BATCH = 256
-OUTPUT_BATCH = 64
+OUTPUT_BATCH_PIECES = 256
 
 Progress = Callable[[int], AbstractContextManager[Any]]
 
@@ -352,11 +354,14 @@ def _make_outputs(
 ) -> list[Made]:
     """Make every job's output (into the stage, unless only comparing), on every core for
     a large site; what became of each, in order."""
-    from feedtool.render import Batch, make_outputs
+    from feedtool.render import Batch, job_size, make_outputs
 
     published = str(settings.output) if settings.output.is_dir() else None
     stage = None if check_only else str(stage_folder(work))
-    tasks = (Batch(batch, stage, published) for batch in batches(jobs, OUTPUT_BATCH))
+    tasks = (
+        Batch(batch, stage, published)
+        for batch in batches(jobs, OUTPUT_BATCH_PIECES, weight=job_size)
+    )
     made: list[Made] = []
     show_progress = progress is not None and count >= PROGRESS_MIN_OUTPUTS
     with progress(count) if progress and show_progress else nullcontext() as bar:

@@ -114,13 +114,18 @@ def leave_when_orphaned(parent: int) -> None:
     threading.Thread(target=watch, name="feedtool-orphan-watch", daemon=True).start()
 
 
-def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    """``items`` in consecutive lists of ``size``, lazily: one task each."""
+def batches(
+    items: Iterable[Item], size: int, weight: Callable[[Item], int] | None = None
+) -> Iterator[list[Item]]:
+    """``items`` in consecutive lists, lazily, one task each: ``size`` items, or fewer
+    whose ``weight`` adds up to ``size``, so that one heavy item is a task of its own."""
     batch: list[Item] = []
+    load = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        load += weight(item) if weight is not None else 1
+        if load >= size:
             yield batch
-            batch = []
+            batch, load = [], 0
     if batch:
         yield batch

@@ -268,6 +268,16 @@ def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> Iterator[tu
         yield output.path, job
 
 
+def job_size(job: tuple[str, Job]) -> int:
+    """How many pieces a job reads: a measure of its work."""
+    _, made = job
+    if isinstance(made, FeedJob):
+        return len(made.items)
+    if isinstance(made, ListingJob):
+        return len(made.lines)
+    return 1
+
+
 def _make(job: Job, reader: PieceReader) -> Rendered | bytes:
     """One output's bytes, and for a feed the document that validates it."""
     if isinstance(job, BytesJob):
