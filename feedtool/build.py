@@ -229,17 +229,14 @@ def _work_folder(output: Path) -> Iterator[Path]:
 class _ParseTask(NamedTuple):
     settings: Settings
     files: list[tuple[str, str]]  # (path, the content hash the cache knows)
-    piece_file: str
+    work: str  # the build's work folder, where each process appends to a piece file
 
 
 def _parse_files(
     settings: Settings, workers: Workers, work: Path, jobs: list[tuple[str, str]]
 ) -> Iterator[ParsedFile]:
     """Parse files, on every core when there are many; results in the files' order."""
-    tasks = (
-        _ParseTask(settings, batch, str(work / f"pieces-parse-{number}"))
-        for number, batch in enumerate(batches(jobs, PARSE_BATCH))
-    )
+    tasks = (_ParseTask(settings, batch, str(work)) for batch in batches(jobs, PARSE_BATCH))
     for parsed in workers.map(_parse_task, tasks, items=len(jobs)):
         yield from parsed
 
@@ -254,7 +251,7 @@ def _parse_task(task: _ParseTask) -> list[ParsedFile]:
     settings = task.settings
     links, templates = SiteLinks(settings), ItemTemplates()
     results = []
-    with PieceFile(task.piece_file) as piece_file:
+    with PieceFile(_piece_file(task.work)) as piece_file:
         for path, known_digest in task.files:
             parsed = parse_file(path, settings, known_digest)
             entry = parsed.entry
@@ -308,7 +305,7 @@ def _previous_keys(cache: BuildCache, output: Path, published_as_left: bool) -> 
 class _PiecesTask(NamedTuple):
     settings: Settings
     entries: list[Entry]
-    piece_file: str
+    work: str  # the build's work folder, as in _ParseTask
 
 
 def _pieces_of_unread(
@@ -324,10 +321,7 @@ def _pieces_of_unread(
         entry.id: entry for output in outputs for entry in output.entries if entry.id not in pieces
     }
     entries = list(wanted.values())
-    tasks = (
-        _PiecesTask(settings, batch, str(work / f"pieces-again-{number}"))
-        for number, batch in enumerate(batches(entries, PARSE_BATCH))
-    )
+    tasks = (_PiecesTask(settings, batch, str(work)) for batch in batches(entries, PARSE_BATCH))
     made = workers.map(_pieces_task, tasks, items=len(entries))
     locations = (location for batch in made for location in batch)
     return {entry.id: location for entry, location in zip(entries, locations, strict=True)}
@@ -340,7 +334,12 @@ def _pieces_task(task: _PiecesTask) -> list[Location]:
     entries = [
         read_text(entry, task.settings) if entry.text_left_out else entry for entry in task.entries
     ]
-    return render_pieces(SiteLinks(task.settings), entries, task.piece_file)
+    return render_pieces(SiteLinks(task.settings), entries, _piece_file(task.work))
+
+
+def _piece_file(work: str) -> str:
+    """The piece file of this process: one per process, so that readers map few files."""
+    return os.path.join(work, f"pieces-{os.getpid()}")
 
 
 def _make_outputs(

@@ -188,18 +188,6 @@ def parse_entry(
     return _parse_clean_text(text, list(warnings), path, entry_id, timezone)
 
 
-def parse_decoded_entry(
-    text: str,
-    path: str,
-    *,
-    entry_id: str | None = None,
-    timezone: tzinfo = UTC,
-) -> Entry:
-    """``parse_entry`` for text as ``decode_entry`` returns it (LF line ends, no character
-    XML forbids): the reader of the folder does not scan each file's text twice."""
-    return _parse_clean_text(text, [], path, entry_id, timezone)
-
-
 def _parse_clean_text(
     text: str,
     warnings: list[Diagnostic],

@@ -21,7 +21,7 @@ from typing import NamedTuple, overload
 
 from feedtool.cache import CachedFile
 from feedtool.config import Settings
-from feedtool.entry import Entry, decode_entry, parse_decoded_entry
+from feedtool.entry import Entry, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
 
 
@@ -59,12 +59,6 @@ class ReadResult:
             for cached in self.files.values()
             if cached.version is not None
         }
-
-
-def find_entry_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
-    """Every ``*.txt`` under ``folder`` in a stable order, and warnings for links not followed."""
-    files, warnings = scan_entries(folder)
-    return [Path(scanned_file.path) for scanned_file in files], warnings
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -411,7 +405,7 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     if digest == known_digest:
         return None
     text, decode_warnings = decode_entry(data, name)
-    entry = parse_decoded_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
+    entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
     return entry._replace(warnings=decode_warnings + entry.warnings, digest=digest)
 
 

@@ -16,7 +16,6 @@ from feedtool.entry import (
     POINTS_HEADERS,
     Entry,
     decode_entry,
-    parse_decoded_entry,
     parse_entry,
 )
 from feedtool.errors import EntryError
@@ -182,18 +181,10 @@ def test_lone_surrogate_removed_with_warning_naming_line():
     assert "U+D800" in warnings[0].message
 
 
-@pytest.mark.parametrize(
-    "path", sorted(FIXTURES.glob("*.txt")) + sorted(ENTRIES.glob("*.txt")), ids=lambda p: p.name
-)
-def test_decoded_text_parses_as_parse_entry_parses_it(path: Path):
-    text, _ = decode_entry(path.read_bytes(), str(path))
-    assert parse_decoded_entry(text, str(path)) == parse_entry(text, str(path))
-
-
 def test_a_file_with_crlf_and_forbidden_characters_reads_as_its_text_parses():
     raw = "Ti\x0btle\r\n\r\nStrong points\r\nOne.\r\n\r\nBo\x00dy.\r\n"
     text, warnings = decode_entry(raw.encode(), "entries/a.txt")
-    from_file = parse_decoded_entry(text, "entries/a.txt")
+    from_file = parse_entry(text, "entries/a.txt")
     from_text = parse_entry(raw, "entries/a.txt")
     assert (from_file.title, from_file.points, from_file.paragraphs) == (
         "Title",

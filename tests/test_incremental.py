@@ -364,7 +364,7 @@ def test_a_touched_but_unchanged_file_is_not_parsed_again(
     path = site.entries / "002_beta.txt"
     stamp = path.stat().st_mtime + 60
     os.utime(path, (stamp, stamp))
-    parses = count_calls(monkeypatch, feedtool.sources, "parse_decoded_entry")
+    parses = count_calls(monkeypatch, feedtool.sources, "parse_entry")
     report = build(site.settings())
     assert parses == [0] and not report.nothing_changed
     assert report.result.written == []  # its dates come from its Date: line

@@ -12,10 +12,10 @@ import pytest
 import feedtool.sources
 from feedtool.errors import SourceError
 from feedtool.sources import (
-    find_entry_files,
     git_file_dates,
     parse_git_log,
     read_entries,
+    scan_entries,
 )
 from tests.conftest import SiteFolder, article
 
@@ -35,8 +35,8 @@ def test_files_are_found_recursively_in_a_stable_order(site: SiteFolder):
         site.add(name, article())
     (site.entries / ".git").mkdir()
     (site.entries / ".git/e.txt").write_text("x")
-    files, _ = find_entry_files(site.entries)
-    assert [p.relative_to(site.entries).as_posix() for p in files] == [
+    files, _ = scan_entries(site.entries)
+    assert [scanned.relative for scanned in files] == [
         "a.txt",
         "b.txt",
         "sub/c.txt",
