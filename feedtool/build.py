@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
-from feedtool.entry import Entry, without_text
+from feedtool.entry import Entry, without_body
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
 from feedtool.publish import (
     BuildRejected,
@@ -45,8 +45,8 @@ from feedtool.sources import (
     files_digest,
     input_fingerprint,
     parse_file,
+    read_body,
     read_entries,
-    read_text,
     scan_entries,
 )
 from feedtool.workers import Workers, batches
@@ -243,8 +243,8 @@ def _parse_files(
 
 def _parse_task(task: _ParseTask) -> list[ParsedFile]:
     """Parse each file and, for an entry dated by its own file, render its pieces then and
-    there: its text is at hand, and every cold build needs the pieces of every entry.
-    Entries come back without their text, so that no process holds every article's."""
+    there: its body is at hand, and every cold build needs the pieces of every entry.
+    Entries come back without their bodies, so that no process holds every article's."""
     from feedtool.render.pieces import PieceFile, entry_pieces
     from feedtool.render.rss_atom import ItemTemplates
 
@@ -261,7 +261,7 @@ def _parse_task(task: _ParseTask) -> list[ParsedFile]:
             if parsed.file_published is not None:
                 pieces = entry_pieces(links, with_site_author(entry, settings), templates)
                 parsed = parsed._replace(pieces=piece_file.add(pieces))
-            results.append(parsed._replace(entry=without_text(entry)))
+            results.append(parsed._replace(entry=without_body(entry)))
     return results
 
 
@@ -306,6 +306,7 @@ class _PiecesTask(NamedTuple):
     settings: Settings
     entries: list[Entry]
     work: str  # the build's work folder, as in _ParseTask
+    lines_only: bool  # only listing lines, made without reading the files
 
 
 def _pieces_of_unread(
@@ -316,25 +317,44 @@ def _pieces_of_unread(
     pieces: dict[str, Location],
 ) -> dict[str, Location]:
     """The pieces of the entries that ``outputs`` show and that were not parsed in this
-    build (unchanged files, or dated after parsing): their files are read again."""
-    wanted = {
-        entry.id: entry for output in outputs for entry in output.entries if entry.id not in pieces
-    }
-    entries = list(wanted.values())
-    tasks = (_PiecesTask(settings, batch, str(work)) for batch in batches(entries, PARSE_BATCH))
-    made = workers.map(_pieces_task, tasks, items=len(entries))
-    locations = (location for batch in made for location in batch)
-    return {entry.id: location for entry, location in zip(entries, locations, strict=True)}
+    build (unchanged files, or dated after parsing): the files of those that a feed or a
+    page shows are read again; for those only listing pages show, listing lines are made
+    from what the build kept of them."""
+    bodies: dict[str, Entry] = {}
+    lines: dict[str, Entry] = {}
+    for output in outputs:
+        wanted = bodies if output.shows_bodies else lines
+        for entry in output.entries:
+            if entry.id not in pieces:
+                wanted[entry.id] = entry
+    made: dict[str, Location] = {}
+    for entries, lines_only in ((list(bodies.values()), False), (list(lines.values()), True)):
+        if lines_only:
+            entries = [entry for entry in entries if entry.id not in bodies]
+        tasks = (
+            _PiecesTask(settings, batch, str(work), lines_only)
+            for batch in batches(entries, PARSE_BATCH)
+        )
+        results = workers.map(_pieces_task, tasks, items=len(entries))
+        locations = (location for batch in results for location in batch)
+        made.update(
+            (entry.id, location) for entry, location in zip(entries, locations, strict=True)
+        )
+    return made
 
 
 def _pieces_task(task: _PiecesTask) -> list[Location]:
-    """Read each entry's text again and render its pieces."""
-    from feedtool.render import render_pieces
+    """Render the entries' pieces: listing lines only, or every piece, their bodies read
+    again."""
+    from feedtool.render import render_listing_lines, render_pieces
 
+    links, piece_file = SiteLinks(task.settings), _piece_file(task.work)
+    if task.lines_only:
+        return render_listing_lines(links, task.entries, piece_file)
     entries = [
-        read_text(entry, task.settings) if entry.text_left_out else entry for entry in task.entries
+        read_body(entry, task.settings) if entry.body_left_out else entry for entry in task.entries
     ]
-    return render_pieces(SiteLinks(task.settings), entries, _piece_file(task.work))
+    return render_pieces(links, entries, piece_file)
 
 
 def _piece_file(work: str) -> str:

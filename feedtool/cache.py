@@ -5,7 +5,7 @@ Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
 - ``head.pickle``: a fingerprint of the whole input, so a build with nothing changed does
   nothing, and what that build reported;
 - ``files.marshal``: per article file its size, modification time, content hash,
-  parsed entry without its text (an unchanged file's text is read from the file again
+  parsed entry without its body (an unchanged file's body is read from the file again
   when an output that shows it is rendered, so a build never holds every article's)
   and the entry's version (see ``feedtool.render.entry_version``);
 - ``files-delta.marshal``: the rows changed or removed since ``files.marshal`` was
@@ -39,7 +39,7 @@ FILES_NAME = "files.marshal"
 FILES_DELTA_NAME = "files-delta.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 8
+STATE_FORMAT = 9
 # The rows changed since the files table was written whole go to the delta file, until
 # they are more than this share of the table (or this many): then the table is rewritten.
 DELTA_MAX_SHARE = 0.05
@@ -64,7 +64,7 @@ def settings_key(settings: Settings) -> str:
 
 
 class CachedFile(NamedTuple):
-    """An article file as the last build saw it: its entry (without its text, dated as that
+    """An article file as the last build saw it: its entry (without its body, dated as that
     build dated it) and the dates the file itself states, to date it afresh.
 
     A named tuple: a build makes one per article file, 100,000 at a time."""

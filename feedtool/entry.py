@@ -101,17 +101,16 @@ class Entry(NamedTuple):
     dated_in_file: bool = False
     # SHA-256 of the file's bytes, set by the reader: what the incremental cache keys on.
     digest: str = ""
-    # True when the entry is kept without its text (see ``without_text``).
-    text_left_out: bool = False
+    # True when the entry is kept without its body (see ``without_body``).
+    body_left_out: bool = False
 
 
-def without_text(entry: Entry) -> Entry:
-    """The entry without its text (title, points, summary, paragraphs, dropped lines): what
-    a build keeps of each entry once its pieces are rendered, so that its memory does not
-    grow with the articles' length; ``sources.read_text`` reads the text again."""
-    return entry._replace(
-        title="", points=(), summary="", paragraphs=(), dropped=(), text_left_out=True
-    )
+def without_body(entry: Entry) -> Entry:
+    """The entry without its body (points, paragraphs, dropped lines): what a build keeps
+    of each entry once its pieces are rendered, so that its memory does not grow with the
+    articles' length. Its title and summary stay: they make its line in a listing.
+    ``sources.read_body`` reads the body again."""
+    return entry._replace(points=(), paragraphs=(), dropped=(), body_left_out=True)
 
 
 def decode_entry(data: bytes, path: str) -> tuple[str, tuple[Diagnostic, ...]]:

@@ -358,8 +358,8 @@ def git_head(folder: Path) -> str:
     return result.stdout.decode("ascii", errors="replace").strip() if result.returncode == 0 else ""
 
 
-def read_text(entry: Entry, settings: Settings) -> Entry:
-    """The entry with its text read again from its file (see ``entry.without_text``).
+def read_body(entry: Entry, settings: Settings) -> Entry:
+    """The entry with its body read again from its file (see ``entry.without_body``).
 
     Raises ``EntryError`` if the file no longer holds what was read at the build's start.
     """
@@ -367,12 +367,7 @@ def read_text(entry: Entry, settings: Settings) -> Entry:
     if again.digest != entry.digest:
         raise EntryError("the file changed during the build; build again", entry.source)
     return entry._replace(
-        title=again.title,
-        points=again.points,
-        summary=again.summary,
-        paragraphs=again.paragraphs,
-        dropped=again.dropped,
-        text_left_out=False,
+        points=again.points, paragraphs=again.paragraphs, dropped=again.dropped, body_left_out=False
     )
 
 

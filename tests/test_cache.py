@@ -49,7 +49,7 @@ def entries(draw: st.DrawFn) -> Entry:
         ),
         dated_in_file=draw(st.booleans()),
         digest=digest,
-        text_left_out=draw(st.booleans()),
+        body_left_out=draw(st.booleans()),
     )
 
 

@@ -378,3 +378,22 @@ def test_a_deleted_output_folder_is_built_again(three_entry_site: SiteFolder):
     report = build(site.settings())
     assert not report.nothing_changed
     assert snapshot(site.output) == before
+
+
+def test_an_added_entry_shifts_every_listing_page_without_reading_other_files_again(
+    site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    rng = random.Random(12)
+    for number in range(30):
+        site.add(f"{number:03d}.txt", random_article(rng, number))
+    overrides = {"limit": 3, "archive_size": 4}
+    build(site.settings(**overrides))
+    reads = count_calls(monkeypatch, feedtool.build, "read_body")
+    made = record_made(monkeypatch)
+    site.add("new.txt", random_article(rng, 99).replace("2026-", "2027-", 1))
+    build(site.settings(**overrides))
+    # Every listing page moved down by one entry, and was made again from the lines of
+    # what the build kept; only entries a changed feed shows were read again.
+    assert sum(path.endswith("index.html") for path in made) > 10
+    assert 0 < reads[0] < 10
+    assert snapshot(site.output) == clean_build(site, tmp_path, **overrides)

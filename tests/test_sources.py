@@ -169,18 +169,18 @@ def test_file_names_with_spaces_and_non_ascii(site: SiteFolder):
     assert entry.id == "été 2026 notes"
 
 
-def test_text_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder):
-    from feedtool.entry import without_text
+def test_a_body_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder):
+    from feedtool.entry import without_body
     from feedtool.errors import EntryError
-    from feedtool.sources import read_text
+    from feedtool.sources import read_body
 
     site.add("a.txt", article(title="Alpha", body="First body, in full."))
     settings = site.settings()
     (entry,) = read_entries(settings).entries
-    # As a build keeps entries: without their text, so that no process holds it all.
-    kept = without_text(entry)
-    assert kept.title == "" and kept.paragraphs == () and kept.text_left_out
-    assert read_text(kept, settings) == entry
+    # As a build keeps entries: without their bodies, so that no process holds them all.
+    kept = without_body(entry)
+    assert kept.title == "Alpha" and kept.paragraphs == () and kept.body_left_out
+    assert read_body(kept, settings) == entry
     site.add("a.txt", article(title="Alpha", body="Edited meanwhile."))
     with pytest.raises(EntryError, match="changed during the build"):
-        read_text(kept, settings)
+        read_body(kept, settings)

@@ -36,9 +36,11 @@ from feedtool.render.feeds import (
 )
 from feedtool.render.html import (
     CATEGORIES_INDEX,
+    LISTING_ROOT,
     STYLESHEET,
     ListingPage,
     category_listing,
+    entry_listing_line,
     index_listing,
     render_categories_index,
     render_listing_page,
@@ -91,6 +93,13 @@ class Output(NamedTuple):
     path: str
     key: str
     source: object
+
+    @property
+    def shows_bodies(self) -> bool:
+        """Whether the output shows its entries' bodies: all but a listing page, whose
+        lines are made from an entry's title, date, summary and keywords."""
+        source = self.source
+        return not (isinstance(source, tuple) and isinstance(source[1], ListingPage))
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -353,6 +362,18 @@ def render_pieces(links: SiteLinks, entries: list[Entry], piece_file: str) -> li
     templates = ItemTemplates()
     with PieceFile(piece_file) as pieces:
         return [pieces.add(entry_pieces(links, entry, templates)) for entry in entries]
+
+
+def render_listing_lines(links: SiteLinks, entries: list[Entry], piece_file: str) -> list[Location]:
+    """Pieces holding only each entry's listing line, made without its body: when every
+    listing page shifts (an entry added), no other entry's file is read for them."""
+    with PieceFile(piece_file) as pieces:
+        return [
+            pieces.add(
+                [b"", b"", b"", b"", entry_listing_line(links, entry, LISTING_ROOT).encode()]
+            )
+            for entry in entries
+        ]
 
 
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
