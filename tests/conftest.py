@@ -124,3 +124,18 @@ def three_entry_site(site: SiteFolder) -> SiteFolder:
         "summary.\n\nKeywords: Science\n",
     )
     return site
+
+
+def record_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the outputs the next builds make (not those kept as published)."""
+    import feedtool.render
+
+    paths: list[str] = []
+    original = feedtool.render.make_outputs
+
+    def recording(batch):  # noqa: ANN001, ANN202 - stands in for make_outputs
+        paths.extend(path for path, _ in batch.jobs)
+        return original(batch)
+
+    monkeypatch.setattr(feedtool.render, "make_outputs", recording)
+    return paths

@@ -7,7 +7,7 @@ from lxml import etree
 
 from feedtool.build import build
 from feedtool.validate import validate_targets
-from tests.conftest import SITE_URL, SiteFolder, article
+from tests.conftest import SITE_URL, SiteFolder, article, record_made
 
 HISTORY = "{http://purl.org/syndication/history/1.0}archive"
 
@@ -96,18 +96,9 @@ def test_archives_validate_clean(site: SiteFolder):
 def test_a_full_archive_page_is_not_even_rendered_again_when_entries_are_added(
     site: SiteFolder, monkeypatch
 ):
-    import feedtool.render
-
     add_entries(site, 6)
     build(site.settings(archive_size=3))
-    rendered: list[str] = []
-    real_make = feedtool.render.make_outputs
-
-    def recording_make(batch):
-        rendered.extend(path for path, _ in batch.jobs)
-        return real_make(batch)
-
-    monkeypatch.setattr(feedtool.render, "make_outputs", recording_make)
+    rendered = record_made(monkeypatch)
     add_entries(site, 1, start=6)  # a third archive page appears
     build(site.settings(archive_size=3))
     assert "archive/3.xml" in rendered and "archive/2.xml" in rendered

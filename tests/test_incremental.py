@@ -18,7 +18,7 @@ import feedtool.sources
 import feedtool.workers
 from feedtool.build import build
 from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
-from tests.conftest import SiteFolder, article
+from tests.conftest import SiteFolder, article, record_made
 
 WORDS = [
     "river",
@@ -121,19 +121,6 @@ def test_edits_that_move_no_entry_remake_only_what_shows_them_and_match_a_clean_
         # Most outputs kept their keys; those showing an edit were made again.
         assert 0 < len(made) < outputs / 2, step
         assert snapshot(site.output) == clean_build(site, tmp_path, **overrides), step
-
-
-def record_made(monkeypatch) -> list[str]:
-    """The paths of the outputs the next builds make (not those kept as published)."""
-    paths: list[str] = []
-    original = feedtool.render.make_outputs
-
-    def recording(batch):
-        paths.extend(path for path, _ in batch.jobs)
-        return original(batch)
-
-    monkeypatch.setattr(feedtool.render, "make_outputs", recording)
-    return paths
 
 
 def count_calls(monkeypatch, module, name: str) -> list[int]:

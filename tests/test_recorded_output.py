@@ -9,6 +9,7 @@ records the new digests here, in the same commit, and says why.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -18,17 +19,19 @@ import pytest
 from feedtool.build import build
 from feedtool.config import load_settings
 
-GENERATE_PY = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
-SITE_CONFIG = """\
-[site]
-title = "feedtool benchmark"
-url = "https://bench.example.org/"
-id_authority = "bench.example.org,2026"
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+GENERATE_PY = BENCH / "generate.py"
 
-[build]
-entries = "entries"
-output = "public"
-"""
+
+def _bench_site_config() -> str:
+    """The feedtool.toml bench/run.py gives a generated site."""
+    spec = importlib.util.spec_from_file_location("bench_run_config", BENCH / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.SITE_CONFIG
+
 
 # (files, SHA-256 of every path and its bytes, in path order), for 1,000 generated articles.
 RECORDED = {
@@ -60,7 +63,7 @@ def generated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
-    (root / "feedtool.toml").write_text(SITE_CONFIG, encoding="utf-8")
+    (root / "feedtool.toml").write_text(_bench_site_config(), encoding="utf-8")
     return root
 
 
