@@ -59,7 +59,6 @@ class PublishResult:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[str]:

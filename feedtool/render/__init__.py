@@ -306,6 +306,13 @@ def _make(job: Job, reader: PieceReader) -> Rendered | bytes:
     return with_items(atom_head(job.feed), ATOM_CLOSING, items, to_check)
 
 
+def _bytes_and_check(rendered: Rendered | bytes) -> tuple[bytes, bytes | None]:
+    """An output's bytes, and for a feed the document that validates it."""
+    if isinstance(rendered, Rendered):
+        return rendered.data, rendered.check
+    return rendered, None
+
+
 class Made(NamedTuple):
     """What became of one output: whether its bytes differ from the published file's,
     and the validator's errors for a feed."""
@@ -334,12 +341,7 @@ def make_outputs(batch: Batch) -> list[Made]:
     writer = StageWriter(batch.stage) if batch.stage is not None else None
     with PieceReader() as reader:
         for path, job in batch.jobs:
-            rendered = _make(job, reader)
-            data, check = (
-                (rendered.data, rendered.check)
-                if isinstance(rendered, Rendered)
-                else (rendered, None)
-            )
+            data, check = _bytes_and_check(_make(job, reader))
             problems = _validation_errors(check, path, batch) if check is not None else ()
             changed = batch.published is None or not same_bytes(
                 os.path.join(batch.published, path), data
@@ -387,5 +389,4 @@ def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
         jobs = make_jobs(plan_outputs(site), pieces)
         with PieceReader() as reader:
             for path, job in jobs:
-                rendered = _make(job, reader)
-                yield path, rendered.data if isinstance(rendered, Rendered) else rendered
+                yield path, _bytes_and_check(_make(job, reader))[0]
