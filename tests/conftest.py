@@ -6,10 +6,36 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from feedtool.config import Settings, load_settings
 
 SITE_URL = "https://news.example.org/"
+
+
+def assert_no_traceback(result: Result) -> None:
+    """A command run ended as the real CLI would show it: by its own exit, never by an
+    uncaught exception (which CliRunner catches, where a user would see a traceback)."""
+    exception = result.exception
+    assert exception is None or isinstance(exception, SystemExit), (
+        f"uncaught {type(exception).__name__}: {exception}"
+    )
+    assert "Traceback" not in result.output
+    if result.stderr_bytes is not None:
+        assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(autouse=True)
+def cli_never_shows_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CliRunner run of every test is checked with ``assert_no_traceback``."""
+    invoke = CliRunner.invoke
+
+    def checked_invoke(self: CliRunner, *args: object, **kwargs: object) -> Result:
+        result = invoke(self, *args, **kwargs)
+        assert_no_traceback(result)
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked_invoke)
 
 ARTICLE = """\
 Date: {date}
