@@ -88,6 +88,16 @@ def settings_options(function):  # type: ignore[no-untyped-def]
         ),
         click.option("--site-url", help="Absolute URL the site is published at. [site] url."),
         click.option("--title", help="Site title. [site] title."),
+        click.option("--description", help="Feed description. [site] description."),
+        click.option("--language", help="BCP 47 tag such as en or fr-CA. [site] language."),
+        click.option("--author", help="Author of entries that name none. [site] author."),
+        click.option(
+            "--timezone", help="IANA zone for dates without one. [site] timezone; default UTC."
+        ),
+        click.option(
+            "--id-authority",
+            help="tag: URI authority of entry ids, e.g. example.org,2026. [site] id_authority.",
+        ),
         click.option(
             "--limit",
             type=click.IntRange(min=0),
@@ -103,6 +113,11 @@ def settings_options(function):  # type: ignore[no-untyped-def]
             type=click.IntRange(min=1),
             help="Largest article file in bytes. [build] max_entry_size; default 10 MiB.",
         ),
+        click.option(
+            "--archive-size",
+            type=click.IntRange(min=1),
+            help="Entries per archive page. [build] archive_size; default 100.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -110,16 +125,9 @@ def settings_options(function):  # type: ignore[no-untyped-def]
 
 
 def _site_settings(config: Path | None, **options: Any) -> Settings:
-    return _settings(
-        config,
-        entries=options["entries"],
-        output=options["output"],
-        url=options["site_url"],
-        title=options["title"],
-        limit=options["limit"],
-        summary_only=options["summary_only"],
-        max_entry_size=options["max_entry_size"],
-    )
+    # Option names that differ from the settings' field names.
+    renamed = {"site_url": "url", "timezone": "timezone_name"}
+    return _settings(config, **{renamed.get(name, name): value for name, value in options.items()})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -11,16 +12,19 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedtool.errors import ConfigError
+from feedtool.errors import ConfigError, ConfigProblems
+from feedtool.language import is_language_tag
 
 CONFIG_NAME = "feedtool.toml"
 DEFAULT_LIMIT = 50
 DEFAULT_MAX_ENTRY_SIZE = 10 * 1024 * 1024
 DEFAULT_ARCHIVE_SIZE = 100
+# What `feedtool init` writes for the settings only the user can know; a build refuses it.
+PLACEHOLDER = "CHANGE ME"
 
 # Every key the config file knows, with the type it must have. Unknown keys are errors:
 # a typo such as `titel` would otherwise be silently ignored.
-_KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
+KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "site": {
         "title": str,
         "url": str,
@@ -87,29 +91,53 @@ def load_settings(
 
     Paths in the file are relative to the file's folder. ``overrides`` maps setting names to
     values given on the command line; ``None`` values are ignored. Commands that publish
-    nothing (``show``) pass ``require_url=False``. Raises ``ConfigError``.
+    nothing (``show``, ``new``) pass ``require_url=False``. Every problem is found before
+    any is reported: raises ``ConfigError`` for one, ``ConfigProblems`` for several.
     """
     path = config if config is not None else Path(CONFIG_NAME)
+    found = path.exists()
     values: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
-    if path.exists() or config is not None:
-        values, key_lines = _read_config_file(path)
+    problems: list[ConfigError] = []
+    if found or config is not None:
+        values, key_lines, problems = _read_config_file(path)
     base = path.parent
-    settings = Settings(config_path=path if path.exists() else None, key_lines=key_lines)
     # Folders default to entries/ and public/ beside the config file, like the keys in it.
     fields: dict[str, Any] = {"entries": base / "entries", "output": base / "public"}
-    for keys in values.values():
-        for key, value in keys.items():
-            name = "timezone_name" if key == "timezone" else key
-            fields[name] = base / value if key in ("entries", "output") else value
-    for name, value in (overrides or {}).items():
-        if value is not None:
-            fields[name] = value
-    settings = replace(settings, **fields)
-    return _checked(settings, require_url)
+    for name, value in values.items():
+        fields[name] = base / value if name in ("entries", "output") else value
+    given = {name: value for name, value in (overrides or {}).items() if value is not None}
+    fields.update(given)
+    settings = Settings(config_path=path if found else None, key_lines=key_lines, **fields)
+    if not found and config is None and require_url and not settings.url:
+        # An empty folder: one pointer to `init` beats one missing setting at a time.
+        raise ConfigError(
+            f"no {CONFIG_NAME} here; run `feedtool init` to start a site "
+            "(or pass --site-url and the other settings as options)"
+        )
+    location = str(path) if found else None
+    for key, message in _setting_problems(settings, require_url):
+        name = key.split(".")[1]
+        from_file = _FIELD_NAMES.get(name, name) not in given
+        line = key_lines.get(key) if from_file else None
+        problems.append(ConfigError(message, location if from_file else None, line))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigProblems(sorted(problems, key=lambda problem: problem.line or 0))
+    if settings.url and not settings.url.endswith("/"):
+        settings = replace(settings, url=settings.url + "/")
+    return settings
 
 
-def _read_config_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+# Settings fields whose name differs from their key in the file.
+_FIELD_NAMES = {"timezone": "timezone_name"}
+
+
+def _read_config_file(
+    path: Path,
+) -> tuple[dict[str, Any], dict[str, int], list[ConfigError]]:
+    """The file's settings by field name, the line of each key, and its problems."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -124,26 +152,31 @@ def _read_config_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, 
             f"not valid TOML: {error}", str(path), int(match.group(1)) if match else None
         ) from None
     key_lines = _key_lines(text)
-    values: dict[str, dict[str, Any]] = {}
+    values: dict[str, Any] = {}
+    problems = []
     for table, keys in data.items():
-        if table not in _KNOWN_KEYS or not isinstance(keys, dict):
-            known = ", ".join(f"[{name}]" for name in _KNOWN_KEYS)
-            raise ConfigError(
-                f"unknown table [{table}] (known: {known})", str(path), key_lines.get(table)
-            )
+        if table not in KNOWN_KEYS or not isinstance(keys, dict):
+            known = ", ".join(f"[{name}]" for name in KNOWN_KEYS)
+            message = f"unknown table [{table}] (known: {known})"
+            problems.append(ConfigError(message, str(path), key_lines.get(table)))
+            continue
         for key, value in keys.items():
             line = key_lines.get(f"{table}.{key}")
-            expected = _KNOWN_KEYS[table].get(key)
+            expected = KNOWN_KEYS[table].get(key)
             if expected is None:
-                known = ", ".join(_KNOWN_KEYS[table])
-                raise ConfigError(f"unknown key {table}.{key} (known: {known})", str(path), line)
+                known = ", ".join(KNOWN_KEYS[table])
+                message = f"unknown key {table}.{key} (known: {known})"
+                problems.append(ConfigError(message, str(path), line))
             # bool is an int in Python; `limit = true` is still a mistake.
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise ConfigError(
-                    f"{table}.{key} must be {_TYPE_NAMES[expected]}, got {value!r}", str(path), line
-                )
-        values[table] = keys
-    return values, key_lines
+            elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                message = f"{table}.{key} must be {_TYPE_NAMES[expected]}, got {value!r}"
+                problems.append(ConfigError(message, str(path), line))
+            elif key in ("entries", "output") and not value.strip():
+                message = f"{table}.{key} is empty: name a folder, relative to this file"
+                problems.append(ConfigError(message, str(path), line))
+            else:
+                values[_FIELD_NAMES.get(key, key)] = value
+    return values, key_lines, problems
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -162,67 +195,92 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _checked(settings: Settings, require_url: bool) -> Settings:
+def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str, str]]:
+    """Each setting that cannot be used, as its key and what is wrong with it."""
     config = settings.config_name
-    # Point at the config file only when there is one.
-    location = str(settings.config_path) if settings.config_path else None
-
-    def fail(message: str, key: str) -> ConfigError:
-        return ConfigError(message, location, settings.key_lines.get(key))
-
-    url = settings.url
     if settings.url or require_url:
-        url = _absolute_url(settings.url, config, location, settings.key_lines.get("site.url"))
+        problem = _url_problem(settings.url, config)
+        if problem:
+            yield "site.url", problem
+    if not settings.title.strip():
+        yield "site.title", "the site title is empty (--title / [site] title)"
+    if settings.language is not None and not is_language_tag(settings.language):
+        yield (
+            "site.language",
+            (
+                f"language {settings.language!r} is not a BCP 47 language tag "
+                "(--language / [site] language), e.g. en, fr-CA, zh-Hant"
+            ),
+        )
     if settings.limit < 0:
-        raise fail(
-            f"limit must be 0 (all entries) or more, got {settings.limit} "
-            "(--limit / [build] limit)",
+        yield (
             "build.limit",
+            (
+                f"limit must be 0 (all entries) or more, got {settings.limit} "
+                "(--limit / [build] limit)"
+            ),
         )
     if settings.max_entry_size <= 0:
-        raise fail(
-            "max_entry_size must be a positive number of bytes "
-            "(--max-entry-size / [build] max_entry_size)",
+        yield (
             "build.max_entry_size",
+            (
+                "max_entry_size must be a positive number of bytes "
+                "(--max-entry-size / [build] max_entry_size)"
+            ),
         )
     if settings.archive_size <= 0:
-        raise fail(
-            f"archive_size must be 1 or more entries per archive page, got "
-            f"{settings.archive_size} ([build] archive_size)",
+        yield (
             "build.archive_size",
+            (
+                f"archive_size must be 1 or more entries per archive page, got "
+                f"{settings.archive_size} (--archive-size / [build] archive_size)"
+            ),
         )
     try:
         ZoneInfo(settings.timezone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail(
-            f"unknown time zone {settings.timezone_name!r} in [site] timezone "
-            "(use an IANA name such as Europe/Paris or UTC)",
+        yield (
             "site.timezone",
-        ) from None
-    if settings.id_authority is not None and not _ID_AUTHORITY.match(settings.id_authority):
-        raise fail(
-            f"[site] id_authority {settings.id_authority!r} must be '<domain or email>,<date>' "
-            "as in RFC 4151, e.g. 'example.org,2026'",
-            "site.id_authority",
+            (
+                f"unknown time zone {settings.timezone_name!r} (--timezone / [site] timezone): "
+                "use an IANA name such as Europe/Paris or UTC"
+            ),
         )
-    return replace(settings, url=url)
+    authority = settings.id_authority
+    if authority is not None and authority.startswith(PLACEHOLDER):
+        yield (
+            "site.id_authority",
+            (
+                "[site] id_authority is still the placeholder `feedtool init` wrote: set it to "
+                "a domain (or email address) you held and a date, e.g. 'example.org,2026'"
+            ),
+        )
+    elif authority is not None and not _ID_AUTHORITY.match(authority):
+        yield (
+            "site.id_authority",
+            (
+                f"id_authority {authority!r} must be '<domain or email>,<date>' "
+                "as in RFC 4151, e.g. 'example.org,2026' (--id-authority / [site] id_authority)"
+            ),
+        )
 
 
-def _absolute_url(url: str | None, config: str, location: str | None, line: int | None) -> str:
-    """The site URL, checked to be absolute http(s), ending in ``/``."""
+def _url_problem(url: str | None, config: str) -> str | None:
+    """What keeps ``url`` from being the site URL: absolute http(s)."""
     if not url:
-        raise ConfigError(
+        return (
             f"no site URL: pass --site-url or set [site] url in {config} "
-            "(an absolute URL such as https://example.org/)",
-            location,
-            line,
+            "(an absolute URL such as https://example.org/)"
+        )
+    if url.startswith(PLACEHOLDER):
+        return (
+            f"[site] url in {config} is still the placeholder `feedtool init` wrote: set it "
+            "to the absolute URL the site is published at, e.g. https://example.org/news/"
         )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
+        return (
             f"site URL {url!r} is not absolute: pass --site-url or set [site] url "
-            f"in {config} to a URL such as https://example.org/",
-            location,
-            line,
+            f"in {config} to a URL such as https://example.org/"
         )
-    return url if url.endswith("/") else url + "/"
+    return None

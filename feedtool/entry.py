@@ -15,6 +15,7 @@ from dateutil import parser as date_parser
 from dateutil import tz as date_tz
 
 from feedtool.errors import Diagnostic, EntryError
+from feedtool.language import is_language_tag
 
 # Site chrome: whole lines of page furniture dropped before the title. Keep the list here.
 CHROME_LINES = frozenset(
@@ -297,6 +298,12 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
                     f"Link must be an absolute http(s) URL, got {value!r}", path, line_number
                 )
             metadata[key] = value
+        elif key == "language" and not is_language_tag(value):
+            raise EntryError(
+                f"Language must be a BCP 47 language tag such as en or fr-CA, got {value!r}",
+                path,
+                line_number,
+            )
         else:
             metadata[key] = value
         position += 1

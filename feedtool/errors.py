@@ -26,6 +26,18 @@ class ConfigError(FeedtoolError):
     """A setting in feedtool.toml or on the command line that cannot be used."""
 
 
+class ConfigProblems(ConfigError):
+    """Several settings that cannot be used, reported together, one line each."""
+
+    def __init__(self, problems: list[ConfigError]):
+        first = problems[0]
+        super().__init__(first.message, first.path, first.line)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
 class SourceError(FeedtoolError):
     """The entries folder (or a file in it) cannot be read."""
 

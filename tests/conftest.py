@@ -37,6 +37,7 @@ def cli_never_shows_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(CliRunner, "invoke", checked_invoke)
 
+
 ARTICLE = """\
 Date: {date}
 

@@ -81,6 +81,7 @@ def test_skip_invalid_publishes_the_rest_and_warns(site: SiteFolder):
 def test_missing_site_url_is_a_usage_error(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "entries").mkdir()
+    (tmp_path / "feedtool.toml").write_text('[site]\ntitle = "News"\n')
     result = run("build")
     assert result.exit_code == 2
     assert "--site-url" in result.stderr and "[site] url" in result.stderr
@@ -264,3 +265,28 @@ def test_validate_usage_errors_exit_2():
 def test_validate_missing_file_is_an_error(tmp_path: Path):
     result = run("validate", str(tmp_path / "nope.xml"))
     assert result.exit_code == 1 and "E-READ" in result.stdout
+
+
+def test_config_problems_are_all_reported_before_any_article_is_read(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "entries" / "broken.txt").write_text("Date: not a date\n\nTitle\n")
+    (tmp_path / "feedtool.toml").write_text(
+        '[site]\nurl = "https://e.org/"\nlanguage = "english please"\ntimezone = "Nowhere/Far"\n'
+        "[build]\nlimit = true\n"
+    )
+    result = run("build")
+    assert result.exit_code == 2
+    assert [line.split(": error: ")[0] for line in result.stderr.splitlines()] == [
+        "feedtool.toml:3",
+        "feedtool.toml:4",
+        "feedtool.toml:6",
+    ]
+    assert "broken.txt" not in result.output and not (tmp_path / "public").exists()
+
+
+def test_in_an_empty_folder_build_points_to_init(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no feedtool.toml here; run `feedtool init`")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.config import DEFAULT_LIMIT, load_settings
-from feedtool.errors import ConfigError
+from feedtool.config import DEFAULT_LIMIT, KNOWN_KEYS, PLACEHOLDER, load_settings
+from feedtool.errors import ConfigError, ConfigProblems
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -110,3 +110,92 @@ def test_without_a_config_file_options_are_enough(tmp_path: Path, monkeypatch):
     with pytest.raises(ConfigError) as caught:
         load_settings(None, {})
     assert caught.value.path is None  # no file to point at
+
+
+THREE_BAD_KEYS = """\
+[site]
+title = "News"
+url = "https://e.org/"
+language = "english please"
+timezone = "Mars/Olympus"
+
+[build]
+limit = "ten"
+"""
+
+
+def test_every_problem_in_the_file_is_reported_at_once_with_its_line(tmp_path: Path):
+    with pytest.raises(ConfigProblems) as caught:
+        load_settings(write(tmp_path, THREE_BAD_KEYS))
+    config = str(tmp_path / "feedtool.toml")
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        f"{config}:4: error: language 'english please' is not a BCP 47 language tag "
+        "(--language / [site] language), e.g. en, fr-CA, zh-Hant",
+        f"{config}:5: error: unknown time zone 'Mars/Olympus' (--timezone / [site] timezone): "
+        "use an IANA name such as Europe/Paris or UTC",
+        f"{config}:8: error: build.limit must be a whole number, got 'ten'",
+    ]
+
+
+def test_problems_of_types_keys_and_values_are_gathered_together(tmp_path: Path):
+    text = '[site]\nurl = "/news/"\ntitel = "x"\n[build]\nsummary_only = "yes"\narchive_size = 0\n'
+    with pytest.raises(ConfigProblems) as caught:
+        load_settings(write(tmp_path, text))
+    found = {(problem.line, problem.message.split(" ")[0]) for problem in caught.value.problems}
+    assert found == {(2, "site"), (3, "unknown"), (5, "build.summary_only"), (6, "archive_size")}
+
+
+@pytest.mark.parametrize("language", ["en", "fr-CA", "zh-Hant-TW", "es-419", "de-CH-1996"])
+def test_language_accepts_bcp_47_tags(tmp_path: Path, language: str):
+    config = write(tmp_path, f'[site]\nurl = "https://e.org/"\nlanguage = "{language}"\n')
+    assert load_settings(config).language == language
+
+
+@pytest.mark.parametrize("language", ["english please", "en_US", "", "e", "en-"])
+def test_language_that_is_not_a_tag_is_an_error_on_its_line(tmp_path: Path, language: str):
+    config = write(tmp_path, f'[site]\nurl = "https://e.org/"\nlanguage = "{language}"\n')
+    with pytest.raises(ConfigError, match="not a BCP 47 language tag") as caught:
+        load_settings(config)
+    assert caught.value.line == 3
+
+
+def test_a_bad_value_given_as_an_option_names_no_line_of_the_file(tmp_path: Path):
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\nlanguage = "en"\n')
+    with pytest.raises(ConfigError, match="--language") as caught:
+        load_settings(config, {"language": "english please"})
+    assert caught.value.path is None and caught.value.line is None
+
+
+@pytest.mark.parametrize("key", ["entries", "output"])
+def test_an_empty_folder_name_is_an_error(tmp_path: Path, key: str):
+    config = write(tmp_path, f'[site]\nurl = "https://e.org/"\n[build]\n{key} = ""\n')
+    with pytest.raises(ConfigError, match=f"build.{key} is empty") as caught:
+        load_settings(config)
+    assert caught.value.line == 4
+
+
+@pytest.mark.parametrize("key", ["url", "id_authority"])
+def test_the_placeholders_init_writes_are_refused_until_set(tmp_path: Path, key: str):
+    values = {"url": "https://e.org/", key: f"{PLACEHOLDER}: x"}
+    config = write(tmp_path, "[site]\n" + "".join(f'{k} = "{v}"\n' for k, v in values.items()))
+    with pytest.raises(ConfigError, match="still the placeholder `feedtool init` wrote"):
+        load_settings(config)
+
+
+def test_in_a_folder_without_config_the_build_points_to_init(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"no feedtool.toml here; run `feedtool init`"):
+        load_settings()
+    assert load_settings(overrides={"url": "https://e.org/"}).url == "https://e.org/"
+
+
+def test_every_key_of_the_file_has_a_command_line_option():
+    from click.testing import CliRunner
+
+    from feedtool.cli import main
+
+    help_text = " ".join(CliRunner().invoke(main, ["build", "--help"]).output.split())
+    for table, keys in KNOWN_KEYS.items():
+        for key in keys:
+            assert f"[{table}] {key}" in help_text, f"[{table}] {key}"

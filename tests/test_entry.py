@@ -1019,3 +1019,11 @@ def test_parsing_is_pure_and_repeatable():
     assert parse_entry(text, "x.txt", timezone=timezone(timedelta(hours=5))).published == datetime(
         2026, 4, 2, 8, 15, tzinfo=timezone(timedelta(hours=5))
     )
+
+
+def test_language_metadata_must_be_a_language_tag():
+    with pytest.raises(EntryError, match="BCP 47") as caught:
+        parse_entry("Language: english please\n\nA title\n\nA paragraph.\n", "a.txt")
+    assert caught.value.line == 1
+    entry = parse_entry("Language: pt-BR\n\nA title\n\nA paragraph.\n", "a.txt")
+    assert entry.language == "pt-BR"
