@@ -15,9 +15,10 @@ import click
 
 from feedtool import __version__
 from feedtool.build import EntriesRejected, build
-from feedtool.config import Settings, load_settings
+from feedtool.config import CONFIG_NAME, Settings, load_settings
 from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
-from feedtool.new import create_entry, new_entry_text
+from feedtool.init import CACHE_IGNORE, init_site
+from feedtool.new import create_entry, entries_folder, new_entry_text
 from feedtool.publish import BuildRejected
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
 
@@ -130,10 +131,56 @@ def _site_settings(config: Path | None, **options: Any) -> Settings:
     return _settings(config, **{renamed.get(name, name): value for name, value in options.items()})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Lists each command with the whole first sentence of its help, never cut short."""
+
+    def add_command(self, command: click.Command, name: str | None = None) -> None:
+        if command.short_help is None and command.help:
+            paragraph = command.help.split("\n\n", 1)[0]
+            command.short_help = " ".join(paragraph.split())
+        super().add_command(command, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedtool")
 def main() -> None:
-    """Publish a folder of plain-text articles as RSS, Atom and JSON feeds with HTML pages."""
+    """Publish a folder of plain-text articles as RSS, Atom and JSON feeds with HTML pages.
+
+    \b
+    Example:
+      feedtool init my-site && cd my-site    # then set the site's URL in feedtool.toml
+      feedtool build
+    """
+
+
+@main.command("init")
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+)
+def init_command(folder: Path) -> None:
+    """Start a site in FOLDER (default: here): feedtool.toml, entries/ with an example, .gitignore.
+
+    Never overwrites a file: if feedtool.toml or the example article exists, nothing is
+    written and the command exits 1 naming it. Set the site's URL and id authority in the
+    feedtool.toml it writes, then run feedtool build.
+
+    \b
+    Example:
+      feedtool init my-site && cd my-site
+    """
+    try:
+        result = init_site(folder)
+    except FeedtoolError as error:
+        _fail(error)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    if result.gitignore_extended:
+        click.echo(f"added {CACHE_IGNORE} to {folder / '.gitignore'}")
+    config = folder / CONFIG_NAME
+    click.echo(
+        f"Next: set [site] url and id_authority in {config}, then run feedtool build"
+        + ("" if folder == Path(".") else f" in {folder}")
+    )
 
 
 @main.command("build")
@@ -316,7 +363,7 @@ def new_command(
     except EntryError as error:
         raise click.UsageError(error.message) from None
     try:
-        path = create_entry(settings.entries, text)
+        path = create_entry(entries_folder(settings), text)
     except FeedtoolError as error:
         _fail(error)
     click.echo(str(path))

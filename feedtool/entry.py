@@ -54,6 +54,9 @@ METADATA_KEYS = {
 
 SUMMARY_LIMIT = 300
 
+# The body line `feedtool new` writes; an article that still holds it is not finished.
+BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
+
 # The value is trimmed in Python: a lazy ``(.*?)\s*$`` backtracks quadratically on a long
 # line with inner runs of space, and a hostile file must not hang the build.
 _METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:(.*)$")
@@ -196,6 +199,8 @@ def _parse_clean_text(
     timezone: tzinfo,
 ) -> Entry:
     lines = text.split("\n")
+    if BODY_PLACEHOLDER in text:  # one search of the text; the lines only when it is there
+        warnings += _placeholder_warnings(lines, path)
     metadata, position = _read_metadata(lines, path, timezone)
     position = _skip_chrome(lines, position)
     dropped: list[str] = []
@@ -267,6 +272,15 @@ def _parse_clean_text(
         warnings=tuple(warnings),
         dated_in_file="published" in metadata or "updated" in metadata,
     )
+
+
+def _placeholder_warnings(lines: list[str], path: str) -> list[Diagnostic]:
+    message = "the placeholder line `feedtool new` wrote is still here: write the article"
+    return [
+        Diagnostic("warning", message, path, number)
+        for number, line in enumerate(lines, start=1)
+        if line.strip() == BODY_PLACEHOLDER
+    ]
 
 
 def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict, int]:

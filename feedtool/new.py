@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from feedtool.errors import EntryError, SourceError
+from feedtool.config import CONFIG_NAME, Settings
+from feedtool.entry import BODY_PLACEHOLDER
+from feedtool.errors import ConfigError, EntryError, SourceError
 
-BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
 _SEQUENCE = re.compile(r"^(\d+)_")
 
 
@@ -37,6 +38,23 @@ def next_sequence(folder: Path) -> tuple[int, int]:
             highest = max(highest, int(match.group(1)))
             width = max(width, len(match.group(1)))
     return highest + 1, width
+
+
+def entries_folder(settings: Settings) -> Path:
+    """The folder new articles go to; raises, saying how to make it, when it is missing."""
+    folder = settings.entries
+    if folder.is_dir():
+        return folder
+    if settings.config_path is None:
+        raise ConfigError(
+            f"no {CONFIG_NAME} here; run `feedtool init` to start a site "
+            f"(or `mkdir {folder}` to keep articles without one)"
+        )
+    raise SourceError(
+        f"the entries folder does not exist: make it with `mkdir -p {folder}`, "
+        "or point --entries / [build] entries at yours",
+        str(folder),
+    )
 
 
 def create_entry(folder: Path, text: str, token: str | None = None) -> Path:

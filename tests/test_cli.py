@@ -290,3 +290,74 @@ def test_in_an_empty_folder_build_points_to_init(tmp_path: Path, monkeypatch):
     result = run("build")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: no feedtool.toml here; run `feedtool init`")
+
+
+def test_new_in_an_empty_folder_points_to_init(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("new", "A title")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: no feedtool.toml here; run `feedtool init` to start a site "
+        f"(or `mkdir {Path('entries')}` to keep articles without one)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_without_the_entries_folder_says_how_to_make_it(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('[build]\nentries = "posts"\n')
+    result = run("new", "A title")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "posts: error: the entries folder does not exist: make it with `mkdir -p posts`, "
+        "or point --entries / [build] entries at yours\n"
+    )
+
+
+def test_an_article_left_with_the_placeholder_of_new_warns_at_every_build(site: SiteFolder):
+    created = run("new", "Half written", "--config", str(site.config))
+    path = created.stdout.strip()
+    expected = (
+        f"{path}:5: warning: the placeholder line `feedtool new` wrote is still here: "
+        "write the article"
+    )
+    for _ in range(3):  # a cold build, then builds that reuse the cache
+        built = run("build", "--config", str(site.config))
+        assert built.exit_code == 0
+        assert expected in built.stderr.splitlines()
+    Path(path).write_text(Path(path).read_text().replace("Write the article", "It opened."))
+    built = run("build", "--config", str(site.config))
+    assert "placeholder" not in built.stderr
+
+
+def test_top_level_help_shows_each_commands_whole_first_sentence():
+    result = run("--help")
+    listing = " ".join(result.output.split("Commands:", 1)[1].split())
+    for name, command in main.commands.items():
+        first = " ".join(command.help.split("\n\n", 1)[0].split())
+        assert f"{name} {first}" in listing
+        assert "..." not in first
+
+
+def test_every_command_help_has_an_example():
+    for name in main.commands:
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert "Example:" in result.output, name
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_documented_in_the_readme_works(shell: str):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"_FEEDTOOL_COMPLETE={shell}_source feedtool" in readme
+    script = CliRunner().invoke(
+        main, [], prog_name="feedtool", env={"_FEEDTOOL_COMPLETE": f"{shell}_source"}
+    )
+    assert script.exit_code == 0 and "_FEEDTOOL_COMPLETE" in script.output
+    completed = CliRunner().invoke(
+        main,
+        [],
+        prog_name="feedtool",
+        env={"_FEEDTOOL_COMPLETE": "bash_complete", "COMP_WORDS": "feedtool va", "COMP_CWORD": "1"},
+    )
+    assert completed.output.splitlines() == ["plain,validate"]
