@@ -1,6 +1,6 @@
 """The article file format: bytes and text in, ``Entry`` out, with no I/O.
 
-Every rule of ``ARTICLE-FORMAT.md`` lives here, in the order that document states them.
+Every rule of the format lives here; ``docs/article-format.md`` describes them for writers.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ METADATA_KEYS = {
     "language": "language",
 }
 
+# Lines starting with one of these (any case, any run of space for the space) and a colon
+# give the keywords.
+KEYWORDS_HEADERS = ("key words", "keywords", "tags", "topics")
+
 SUMMARY_LIMIT = 300
 
 # The body line `feedtool new` writes; an article that still holds it is not finished.
@@ -60,7 +64,12 @@ BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
 # The value is trimmed in Python: a lazy ``(.*?)\s*$`` backtracks quadratically on a long
 # line with inner runs of space, and a hostile file must not hang the build.
 _METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:(.*)$")
-_KEYWORDS_LINE = re.compile(r"^\s*(?:key\s+words|keywords|tags|topics)\s*:(.*)$", re.IGNORECASE)
+_KEYWORDS_LINE = re.compile(
+    r"^\s*(?:"
+    + "|".join(r"\s+".join(map(re.escape, header.split())) for header in KEYWORDS_HEADERS)
+    + r")\s*:(.*)$",
+    re.IGNORECASE,
+)
 # A marker needs a space after it (or to end the line), so "-5 degrees" and "1.5 million"
 # keep their first characters.
 _BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·]\s*|\d{1,3}[.)](?:\s+|$))")
