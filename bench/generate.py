@@ -2,7 +2,7 @@
 
     python bench/generate.py N DIR [--seed S]
 
-writes N articles in the article format (see ARTICLE-FORMAT.md) into DIR, creating it
+writes N articles in the article format (see docs/article-format.md) into DIR, creating it
 if needed. The output depends only on N and the seed: every random choice comes from one
 ``random.Random(seed)``, and nothing reads the clock, so two runs with the same arguments
 write byte-identical files.

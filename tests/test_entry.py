@@ -1,4 +1,4 @@
-"""The article format, rule by rule, as ``ARTICLE-FORMAT.md`` states it."""
+"""The article format, rule by rule, as ``docs/article-format.md`` states it."""
 
 from __future__ import annotations
 
