@@ -25,10 +25,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+# Prints the feed's summary line: the last but one, since a total line closes the text.
 _VALIDATE = (
     "import sys; from feedtool.validate import validate_targets, render_text;"
     " reports = validate_targets([sys.argv[1]]);"
-    " print(render_text(reports).splitlines()[-1])"
+    " print(render_text(reports).splitlines()[-2])"
 )
 _PARAGRAPH = (
     "Plain-text articles become feeds and pages; every paragraph here is escaped HTML,"

@@ -373,24 +373,41 @@ def new_command(
 @click.argument("targets", nargs=-1, required=True)
 @format_option("One line per finding, or a JSON list.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def validate_command(targets: tuple[str, ...], output_format: str, strict: bool) -> None:
-    """Check RSS 2.0, Atom 1.0 and JSON Feed files, folders or http(s) URLs.
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Text format: print the findings only, no summary lines."
+)
+def validate_command(
+    targets: tuple[str, ...], output_format: str, strict: bool, quiet: bool
+) -> None:
+    """Check RSS 2.0, Atom 1.0 and JSON Feed files, folders, http(s) URLs or - (stdin).
 
     Each finding is printed as `path:line:column: error|warning: CODE: message`, then a
-    summary line per file. Exit 0 with no errors (warnings allowed unless --strict), 1 with
-    errors.
+    summary line per file and a total line (`3 feeds: 1 error, 0 warnings`). Exit 0 with
+    no errors (warnings allowed unless --strict), 1 with errors, 2 on a usage error.
 
     \b
     Example:
       feedtool validate public/
       feedtool validate https://example.org/feed.xml --format json
+      curl -s https://example.org/feed.xml | feedtool validate -
     """
     # Imported here: the validator's schemas load slowly, and only this command needs them.
-    from feedtool.validate import exit_status, render_json, render_text, validate_targets
+    from feedtool.validate import (
+        TargetsError,
+        exit_status,
+        render_json,
+        render_text,
+        validate_targets,
+    )
 
-    reports = validate_targets(targets)
+    try:
+        reports = validate_targets(targets)
+    except TargetsError as error:
+        raise click.UsageError(str(error)) from None
     if output_format == "json":
         click.echo(render_json(reports))
     else:
-        click.echo(render_text(reports))
+        text = render_text(reports, quiet=quiet)
+        if text:  # quiet and clean: print nothing, not an empty line
+            click.echo(text)
     sys.exit(exit_status(reports, strict))

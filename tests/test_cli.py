@@ -227,6 +227,9 @@ def test_validate_exits_0_on_our_own_output(three_entry_site: SiteFolder):
     result = run("validate", str(three_entry_site.output))
     assert result.exit_code == 0
     assert f"{three_entry_site.output / 'rss.xml'}: rss2, 0 errors, 0 warnings" in result.stdout
+    *summaries, total = result.stdout.splitlines()
+    assert all(line.endswith(", 0 errors, 0 warnings") for line in summaries)
+    assert total == f"{len(summaries)} feeds: 0 errors, 0 warnings"
 
 
 def test_validate_reports_path_line_column_code_and_exits_1():
@@ -361,3 +364,150 @@ def test_shell_completion_documented_in_the_readme_works(shell: str):
         env={"_FEEDTOOL_COMPLETE": "bash_complete", "COMP_WORDS": "feedtool va", "COMP_CWORD": "1"},
     )
     assert completed.output.splitlines() == ["plain,validate"]
+
+
+def validate(*args: str, stdin: bytes | None = None) -> Result:
+    """``feedtool validate ARGS`` with stdin; never a traceback, whatever the input."""
+    result = CliRunner().invoke(main, ["validate", *args], input=stdin, catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def feeds_folder(folder: Path) -> Path:
+    """Three clean feeds, one with a warning and one with an error, written by hand."""
+    folder.mkdir()
+    (folder / "a.xml").write_bytes((CORPUS / "atom" / "valid-build.xml").read_bytes())
+    (folder / "b.json").write_bytes((CORPUS / "json" / "valid-build.json").read_bytes())
+    (folder / "c.xml").write_bytes((CORPUS / "rss" / "valid-build.xml").read_bytes())
+    (folder / "d.xml").write_text(
+        '<rss version="2.0"><channel><title>T</title><link>https://e.org/</link>'
+        "<description>D</description></channel></rss>"
+    )
+    (folder / "e.json").write_text(
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "T",\n'
+        ' "feed_url": "/feed.json", "items": []}\n'
+    )
+    (folder / "index.html").write_text("<!DOCTYPE html><html></html>")  # skipped
+    return folder
+
+
+def test_validate_a_folder_ends_with_one_total_line(tmp_path: Path):
+    folder = feeds_folder(tmp_path / "site")
+    result = validate(str(folder))
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{folder}/a.xml: atom1, 0 errors, 0 warnings\n"
+        f"{folder}/b.json: jsonfeed1.1, 0 errors, 0 warnings\n"
+        f"{folder}/c.xml: rss2, 0 errors, 0 warnings\n"
+        f"{folder}/d.xml:1:0: warning: W-SELF-LINK: no self link; add one with the feed's own"
+        " URL so readers can find it again\n"
+        f"{folder}/d.xml: rss2, 0 errors, 1 warning\n"
+        f"{folder}/e.json:2:2: error: E-URL: feed_url: '/feed.json' is relative;"
+        " an absolute URL is needed\n"
+        f"{folder}/e.json: jsonfeed1.1, 1 error, 0 warnings\n"
+        "5 feeds: 1 error, 1 warning\n"
+    )
+    assert result.stderr == ""
+
+
+def test_validate_total_line_is_singular_for_one_feed(tmp_path: Path):
+    missing = tmp_path / "nope.xml"
+    result = validate(str(missing))
+    assert result.stdout.splitlines()[1:] == [
+        f"{missing}: unknown, 1 error, 0 warnings",
+        "1 feed: 1 error, 0 warnings",
+    ]
+
+
+def test_validate_quiet_prints_exactly_the_findings_and_keeps_the_exit_status(tmp_path: Path):
+    folder = feeds_folder(tmp_path / "site")
+    findings = (
+        f"{folder}/d.xml:1:0: warning: W-SELF-LINK: no self link; add one with the feed's own"
+        " URL so readers can find it again\n"
+        f"{folder}/e.json:2:2: error: E-URL: feed_url: '/feed.json' is relative;"
+        " an absolute URL is needed\n"
+    )
+    for flag in ("--quiet", "-q"):
+        result = validate(flag, str(folder))
+        assert (result.exit_code, result.stdout, result.stderr) == (1, findings, "")
+    (folder / "e.json").unlink()
+    assert validate("-q", str(folder)).exit_code == 0
+    assert validate("-q", "--strict", str(folder)).exit_code == 1
+
+
+def test_validate_quiet_prints_nothing_when_all_is_well(tmp_path: Path):
+    feed = tmp_path / "rss.xml"
+    feed.write_bytes((CORPUS / "rss" / "valid-build.xml").read_bytes())
+    result = validate("--quiet", str(feed))
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_validate_json_has_no_total_and_stays_one_json_list(tmp_path: Path):
+    folder = feeds_folder(tmp_path / "site")
+    for args in (["--format", "json"], ["--format", "json", "--quiet"]):
+        result = validate(*args, str(folder))
+        reports = json.loads(result.stdout)
+        assert [(r["path"], r["errors"], r["warnings"]) for r in reports] == [
+            (f"{folder}/a.xml", 0, 0),
+            (f"{folder}/b.json", 0, 0),
+            (f"{folder}/c.xml", 0, 0),
+            (f"{folder}/d.xml", 0, 1),
+            (f"{folder}/e.json", 1, 0),
+        ]
+        assert result.exit_code == 1
+
+
+def test_validate_dash_reads_a_valid_feed_from_stdin():
+    result = validate("-", stdin=(CORPUS / "atom" / "valid-build.xml").read_bytes())
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "<stdin>: atom1, 0 errors, 0 warnings\n1 feed: 0 errors, 0 warnings\n",
+    )
+
+
+def test_validate_dash_reports_an_invalid_feed_from_stdin():
+    result = validate("-", stdin=(CORPUS / "json" / "feed-url-relative.json").read_bytes())
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "<stdin>:4:3: error: E-URL: feed_url: '/feed.json' is relative;"
+        " an absolute URL is needed\n"
+        "<stdin>:5:3: warning: W-URL-RELATIVE: home_page_url: '/' is relative;"
+        " readers will guess its base\n"
+        "<stdin>: jsonfeed1.1, 1 error, 1 warning\n"
+        "1 feed: 1 error, 1 warning\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "data, finding, kind",
+    [
+        (b"", "E-EMPTY: the document is empty", "empty"),
+        (bytes(range(256)) * 4, "E-NOT-FEED: not a feed: neither XML nor JSON", "unknown"),
+    ],
+    ids=["empty", "binary"],
+)
+def test_validate_dash_with_bad_input_gives_findings(data: bytes, finding: str, kind: str):
+    result = validate("-", stdin=data)
+    assert (result.exit_code, result.stdout) == (
+        1,
+        f"<stdin>:1:0: error: {finding}\n<stdin>: {kind}, 1 error, 0 warnings\n"
+        "1 feed: 1 error, 0 warnings\n",
+    )
+
+
+def test_validate_dash_works_with_the_json_format_and_other_targets(tmp_path: Path):
+    feed = tmp_path / "rss.xml"
+    feed.write_bytes((CORPUS / "rss" / "valid-build.xml").read_bytes())
+    result = validate("--format", "json", str(feed), "-", stdin=b"\xff\xfe\x00garbage")
+    assert result.exit_code == 1
+    assert [(r["path"], r["kind"], r["errors"]) for r in json.loads(result.stdout)] == [
+        (str(feed), "rss2", 0),
+        ("<stdin>", "unknown", 1),
+    ]
+
+
+def test_validate_dash_twice_is_a_usage_error():
+    result = validate("-", "-", stdin=b"")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Error: standard input ('-') can be validated only once" in result.stderr

@@ -6,10 +6,12 @@ a single document cannot show.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime
 import email.utils
 import http.server
+import io
 import json
 import re
 import socket
@@ -25,8 +27,10 @@ from hypothesis import strategies as st
 
 from feedtool.validate import (
     CODES,
+    KINDS,
     Finding,
     Report,
+    TargetsError,
     exit_status,
     render_json,
     render_text,
@@ -35,6 +39,7 @@ from feedtool.validate import (
 )
 from feedtool.validate import targets as targets_module
 from feedtool.validate.dates import check_rfc822, check_rfc3339
+from feedtool.validate.detect import FEED_KINDS
 from feedtool.validate.jsonpos import locate
 from feedtool.validate.schemas import jsonfeed_validator
 from feedtool.validate.xmlstream import check_xml
@@ -133,8 +138,41 @@ def test_render_text_gives_a_line_per_finding_then_a_summary_per_file() -> None:
         "public/rss.xml: rss2, 0 errors, 1 warning\n"
         "public/feed.json:3:5: error: E-URL: a\n"
         "public/feed.json:9:1: error: E-URL: b\n"
-        "public/feed.json: jsonfeed1.1, 2 errors, 0 warnings"
+        "public/feed.json: jsonfeed1.1, 2 errors, 0 warnings\n"
+        "2 feeds: 2 errors, 1 warning"
     )
+
+
+def test_render_text_ends_with_one_total_line_in_the_singular_or_plural() -> None:
+    error = Report("a.xml", "rss2", (Finding("a.xml", 2, 0, "error", "E-URL", "x"),))
+    warned = Report("b.xml", "atom1", (Finding("b.xml", 1, 0, "warning", "W-SELF-LINK", "y"),))
+    clean = Report("c.json", "jsonfeed1.1", ())
+    assert render_text([error]).splitlines()[-1] == "1 feed: 1 error, 0 warnings"
+    assert render_text([warned]).splitlines()[-1] == "1 feed: 0 errors, 1 warning"
+    assert render_text([error, error, warned, clean]).splitlines()[-1] == (
+        "4 feeds: 2 errors, 1 warning"
+    )
+    assert render_text([clean]) == "c.json: jsonfeed1.1, 0 errors, 0 warnings\n" + (
+        "1 feed: 0 errors, 0 warnings"
+    )
+
+
+def test_render_text_quiet_is_the_findings_only() -> None:
+    error = Report("a.xml", "rss2", (Finding("a.xml", 2, 0, "error", "E-URL", "x"),))
+    warned = Report("b.xml", "atom1", (Finding("b.xml", 1, 0, "warning", "W-SELF-LINK", "y"),))
+    clean = Report("c.json", "jsonfeed1.1", ())
+    assert render_text([error, clean, warned], quiet=True) == (
+        "a.xml:2:0: error: E-URL: x\nb.xml:1:0: warning: W-SELF-LINK: y"
+    )
+    assert render_text([clean], quiet=True) == ""
+
+
+def test_render_json_stays_a_list_of_reports_without_a_total() -> None:
+    reports = [Report("a.xml", "rss2", ()), Report("b.json", "jsonfeed1.1", ())]
+    parsed = json.loads(render_json(reports))
+    assert [sorted(report) for report in parsed] == [
+        ["errors", "findings", "kind", "path", "warnings"]
+    ] * 2
 
 
 def test_render_json_is_a_list_of_reports_with_their_findings() -> None:
@@ -219,6 +257,70 @@ def test_targets_keep_their_order(tmp_path: Path) -> None:
     (tmp_path / "y.xml").write_bytes(VALID_RSS)
     reports = validate_targets([str(tmp_path / "y.xml"), str(tmp_path / "x.xml")])
     assert [r.kind for r in reports] == ["rss2", "atom1"]
+
+
+def test_dash_reads_one_document_from_stdin_named_stdin(tmp_path: Path) -> None:
+    (tmp_path / "x.xml").write_bytes(VALID_RSS)
+    reports = validate_targets([str(tmp_path / "x.xml"), "-"], stdin=io.BytesIO(VALID_ATOM))
+    assert [(r.path, r.kind, r.findings) for r in reports] == [
+        (str(tmp_path / "x.xml"), "rss2", ()),
+        ("<stdin>", "atom1", ()),
+    ]
+
+
+def test_dash_reads_the_process_standard_input_by_default(monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(VALID_JSON)))
+    [report] = validate_targets(["-"])
+    assert (report.path, report.kind, report.findings) == ("<stdin>", "jsonfeed1.1", ())
+
+
+@pytest.mark.parametrize(
+    "data, kind, found",
+    [
+        (b"", "empty", "<stdin>:1:0: error: E-EMPTY: the document is empty"),
+        (b" \n\t\n", "empty", "<stdin>:1:0: error: E-EMPTY: the document is empty"),
+        (
+            bytes(range(256)),
+            "unknown",
+            "<stdin>:1:0: error: E-NOT-FEED: not a feed: neither XML nor JSON",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            "unknown",
+            "<stdin>:1:0: error: E-NOT-FEED: not a feed: neither XML nor JSON",
+        ),
+    ],
+)
+def test_bad_stdin_is_a_report_not_an_exception(data: bytes, kind: str, found: str) -> None:
+    [report] = validate_targets(["-"], stdin=io.BytesIO(data))
+    assert (report.kind, [str(f) for f in report.findings]) == (kind, [found])
+
+
+def test_stdin_that_cannot_be_read_is_a_report_not_an_exception(monkeypatch) -> None:
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    [report] = validate_targets(["-"], stdin=Broken())
+    assert [str(f) for f in report.findings] == [
+        "<stdin>:1:0: error: E-READ: cannot read <stdin>: Input/output error"
+    ]
+    closed = io.BytesIO(VALID_RSS)
+    closed.close()
+    [report] = validate_targets(["-"], stdin=closed)
+    assert codes(report) == ["E-READ"] and report.kind == "unknown"
+    monkeypatch.setattr("sys.stdin", None)
+    [report] = validate_targets(["-"])
+    assert [str(f) for f in report.findings] == [
+        "<stdin>:1:0: error: E-READ: cannot read <stdin>: there is no standard input"
+    ]
+
+
+def test_dash_twice_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    stdin = io.BytesIO(VALID_RSS)
+    with pytest.raises(TargetsError, match=r"^standard input \('-'\) can be validated only once$"):
+        validate_targets(["-", str(tmp_path), "-"], stdin=stdin)
+    assert stdin.tell() == 0
 
 
 def test_a_url_is_fetched_and_validated(server: LocalServer) -> None:
@@ -382,6 +484,7 @@ def test_nesting_too_deep_to_read_is_reported_not_a_crash() -> None:
 @given(st.binary(max_size=3000))
 def test_any_bytes_give_a_report_never_an_exception(data: bytes) -> None:
     report = validate_document(data, "fuzz")
+    assert report.kind in KINDS
     assert all(f.code in CODES for f in report.findings)
 
 
@@ -449,6 +552,89 @@ def test_the_atom_schema_says_where_it_departs_from_the_rfc() -> None:
     text = atom_rng.read_text(encoding="utf-8")
     assert 'xml:lang=""' in text and "trang" in text
     assert text.count("feedtool:") >= 2
+
+
+# Kinds: every value a report's kind can take is in KINDS and in the README
+
+# One document for each kind validate_document reports; "folder" and the "unknown" of an
+# unreadable path come from validate_targets.
+KIND_EXAMPLES: dict[str, list[bytes]] = {
+    "rss2": [VALID_RSS, b'<rss version="2.0"><channel>'],
+    "atom1": [VALID_ATOM],
+    "jsonfeed1.0": [(CORPUS / "json" / "valid-version-1.json").read_bytes()],
+    "jsonfeed1.1": [VALID_JSON, b'{"version": "https://jsonfeed.org/version/1.1", "items": ['],
+    "jsonfeed": [
+        (CORPUS / "json" / "version-unknown.json").read_bytes(),
+        b'{"title": "no version", "_x": {"version": "https://jsonfeed.org/version/1.1"}}',
+    ],
+    "rss0.9x": [b'<rss version="0.91"><channel></channel></rss>'],
+    "rss1.0": [
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/"></rdf:RDF>'
+    ],
+    "atom0.3": [b'<feed version="0.3" xmlns="http://purl.org/atom/ns#"></feed>'],
+    "html": [b"<!DOCTYPE html><html></html>", b"<html><body>hi</body></html>"],
+    "empty": [b"", b"\xef\xbb\xbf  \n"],
+    "unknown": [
+        bytes(range(256)),
+        b'{"name": "package"}',
+        b'<urlset xmlns="http://www.sitemaps.org/"/>',
+        b"<?xml version='1.0'?>",
+    ],
+}
+
+
+def test_kinds_are_the_documented_values_and_the_feed_kinds_among_them() -> None:
+    assert len(set(KINDS)) == len(KINDS)
+    assert FEED_KINDS.issubset(KINDS)
+
+
+def test_every_kind_is_produced_by_some_input_and_nothing_else_is(tmp_path: Path) -> None:
+    for kind, documents in KIND_EXAMPLES.items():
+        for data in documents:
+            assert validate_document(data, "doc").kind == kind, data[:60]
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "index.html").write_text("<html></html>")
+    targets = [str(tmp_path / "pages"), str(tmp_path / "missing.xml"), "-"]
+    by_targets = validate_targets(targets, stdin=io.BytesIO(b""))
+    assert [r.kind for r in by_targets] == ["folder", "unknown", "empty"]
+    produced = set(KIND_EXAMPLES) | {r.kind for r in by_targets}
+    assert produced == set(KINDS)
+
+
+def _kinds_written_in_the_code() -> set[str]:
+    """Every literal kind in feedtool/validate: Detected(kind), make_report(path, kind)
+    and what jsonfeed_kind returns; other kinds are variables carrying one of these."""
+    package = Path(__file__).parents[1] / "feedtool" / "validate"
+    kind_argument = {"Detected": 0, "make_report": 1, "Report": 1}
+    found: set[str] = set()
+    for module in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                position = kind_argument.get(node.func.id)
+                if position is not None and len(node.args) > position:
+                    argument = node.args[position]
+                    if isinstance(argument, ast.Constant):
+                        found.add(argument.value)
+            if isinstance(node, ast.FunctionDef) and node.name == "jsonfeed_kind":
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Constant):
+                        found.add(inner.value.value)
+    return found
+
+
+def test_every_kind_the_code_names_is_in_kinds() -> None:
+    written = _kinds_written_in_the_code()
+    # The scan must see the code: these literals are there today.
+    assert {"empty", "html", "unknown", "folder", "jsonfeed", "rss2"} <= written
+    assert sorted(written - set(KINDS)) == []
+
+
+def test_the_readme_lists_exactly_the_kinds_in_order() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Kinds\n", 1)[1].split("\n#", 1)[0]
+    listed = re.findall(r"^\| `([^`]+)` \|", section, re.MULTILINE)
+    assert listed == list(KINDS)
 
 
 def test_the_readme_documents_every_code() -> None:

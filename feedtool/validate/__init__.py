@@ -3,10 +3,12 @@
 Three layers, each reporting every problem it finds: well-formedness (a hardened XML
 parser, or the JSON parser), the format's schema (RELAX NG or JSON Schema), and rules
 the schemas cannot express (dates, links, ids, escaped HTML ...). Finding codes and
-their meanings are in ``codes.CODES``.
+their meanings are in ``codes.CODES``; every kind of document a report can name is in
+``KINDS``.
 """
 
 from feedtool.validate.codes import CODES
+from feedtool.validate.detect import KINDS
 from feedtool.validate.document import validate_document
 from feedtool.validate.report import (
     Finding,
@@ -15,12 +17,14 @@ from feedtool.validate.report import (
     render_json,
     render_text,
 )
-from feedtool.validate.targets import validate_targets
+from feedtool.validate.targets import TargetsError, validate_targets
 
 __all__ = [
     "CODES",
+    "KINDS",
     "Finding",
     "Report",
+    "TargetsError",
     "exit_status",
     "render_json",
     "render_text",

@@ -30,6 +30,24 @@ _NAME = re.compile(r"[^\s/>\[]+")
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _START_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*""")
 
+# Every value a report's ``kind`` can take, in the order of the README's table: the
+# validated formats, the recognised formats that are not validated, then what a target
+# is when it is no feed at all. Scripts match on these; never rename one.
+KINDS: tuple[str, ...] = (
+    "rss2",
+    "atom1",
+    "jsonfeed1.0",
+    "jsonfeed1.1",
+    "jsonfeed",  # a JSON Feed whose version is neither 1 nor 1.1
+    "rss0.9x",
+    "rss1.0",
+    "atom0.3",
+    "html",
+    "empty",
+    "unknown",  # not a feed, or not read at all (E-NOT-FEED, E-READ, E-FETCH)
+    "folder",  # a folder with no feed in it (E-NO-FEEDS)
+)
+
 # Kinds that are feeds, validatable or not: a folder reports these and skips the rest.
 FEED_KINDS = frozenset(
     {"rss2", "atom1", "jsonfeed", "jsonfeed1.0", "jsonfeed1.1", "rss0.9x", "rss1.0", "atom0.3"}

@@ -31,9 +31,10 @@ class Finding:
 class Report:
     """Everything found in one document; ``kind`` is the format detected from its content.
 
-    Kinds: ``rss2``, ``atom1``, ``jsonfeed1.0``, ``jsonfeed1.1``, ``jsonfeed`` (a JSON
-    Feed of an unknown version), ``rss0.9x``, ``rss1.0``, ``atom0.3``, ``html``,
-    ``empty``, ``folder`` (a folder without feeds) and ``unknown``.
+    ``kind`` is one of ``detect.KINDS``: ``rss2``, ``atom1``, ``jsonfeed1.0``,
+    ``jsonfeed1.1``, ``jsonfeed`` (a JSON Feed of an unknown version), ``rss0.9x``,
+    ``rss1.0``, ``atom0.3``, ``html``, ``empty``, ``unknown`` (not a feed, or not read)
+    and ``folder`` (a folder without feeds).
     """
 
     path: str
@@ -58,15 +59,23 @@ def make_report(path: str, kind: str, issues: Iterable[Issue]) -> Report:
     return Report(path, kind, findings)
 
 
-def render_text(reports: Sequence[Report]) -> str:
-    """``path:line:column: level: CODE: message`` lines, then a summary line per file."""
+def render_text(reports: Sequence[Report], *, quiet: bool = False) -> str:
+    """``path:line:column: level: CODE: message`` lines, a summary line per file, a total.
+
+    ``quiet`` keeps the finding lines only: no summaries and no total, so a clean run
+    renders as the empty string.
+    """
     lines: list[str] = []
     for report in reports:
         for f in report.findings:
             lines.append(str(f))
-        errors = _plural(len(report.errors), "error")
-        warnings = _plural(len(report.warnings), "warning")
-        lines.append(f"{report.path}: {report.kind}, {errors}, {warnings}")
+        if not quiet:
+            counts = _counts(len(report.errors), len(report.warnings))
+            lines.append(f"{report.path}: {report.kind}, {counts}")
+    if not quiet:
+        errors = sum(len(r.errors) for r in reports)
+        warnings = sum(len(r.warnings) for r in reports)
+        lines.append(f"{_plural(len(reports), 'feed')}: {_counts(errors, warnings)}")
     return "\n".join(lines)
 
 
@@ -92,6 +101,10 @@ def exit_status(reports: Sequence[Report], strict: bool) -> int:
     """0 when nothing is wrong (warnings allowed unless strict), 1 otherwise."""
     failing = any(r.errors or (strict and r.warnings) for r in reports)
     return 1 if failing else 0
+
+
+def _counts(errors: int, warnings: int) -> str:
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
 
 
 def _plural(count: int, noun: str) -> str:

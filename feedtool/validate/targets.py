@@ -1,14 +1,16 @@
-"""What the user names on the command line: files, folders of files, and URLs."""
+"""What the user names on the command line: files, folders of files, URLs and ``-``."""
 
 from __future__ import annotations
 
 import codecs
 import http.client
 import os
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import PurePath
+from typing import BinaryIO
 
 from feedtool import __version__
 from feedtool.validate.codes import Issue
@@ -25,16 +27,29 @@ _ACCEPT = (
 # Enough to tell markup or JSON from everything else (images, archives) in a folder.
 _SNIFF_BYTES = 512
 
+STDIN_TARGET = "-"  # as a target: one document read from standard input
+STDIN_NAME = "<stdin>"  # how findings name that document
 
-def validate_targets(targets: Sequence[str]) -> list[Report]:
+
+class TargetsError(ValueError):
+    """Targets that cannot be validated together: standard input named more than once."""
+
+
+def validate_targets(targets: Sequence[str], stdin: BinaryIO | None = None) -> list[Report]:
     """Validate files, every feed in folders (recursively, in sorted order) and URLs.
 
     A missing path or a failed fetch is a report with an error, never an exception.
     In a folder, a file that is not a feed is skipped; named on its own, it is an error.
+    ``-`` reads one document from ``stdin`` (default: the process's standard input),
+    named ``<stdin>``; naming it twice raises ``TargetsError`` before anything is read.
     """
+    if list(targets).count(STDIN_TARGET) > 1:
+        raise TargetsError(f"standard input ({STDIN_TARGET!r}) can be validated only once")
     reports: list[Report] = []
     for target in targets:
-        if target.startswith(("http://", "https://")):
+        if target == STDIN_TARGET:
+            reports.append(_validate_stdin(stdin))
+        elif target.startswith(("http://", "https://")):
             reports.append(_validate_url(target))
         elif os.path.isdir(target):
             reports.extend(_validate_folder(target))
@@ -50,6 +65,22 @@ def _validate_file(path: str) -> Report:
     except OSError as error:
         return _unreadable(path, error)
     return validate_document(data, path)
+
+
+def _validate_stdin(stdin: BinaryIO | None) -> Report:
+    if stdin is None:
+        stdin = getattr(sys.stdin, "buffer", None)
+    if stdin is None:  # no standard input at all, as under pythonw
+        return _failure(
+            STDIN_NAME, "E-READ", f"cannot read {STDIN_NAME}: there is no standard input"
+        )
+    try:
+        data = stdin.read()
+    except OSError as error:
+        return _unreadable(STDIN_NAME, error)
+    except ValueError:  # a closed stream
+        return _failure(STDIN_NAME, "E-READ", f"cannot read {STDIN_NAME}: it is closed")
+    return validate_document(data, STDIN_NAME)
 
 
 def _validate_folder(folder: str) -> list[Report]:
