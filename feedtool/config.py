@@ -100,6 +100,12 @@ def load_settings(
     fields: dict[str, Any] = {"entries": base / "entries", "output": base / "public"}
     for keys in values.values():
         for key, value in keys.items():
+            if key == "output" and not value:  # else the site would go into this folder
+                raise ConfigError(
+                    '[build] output is empty: set it to the folder to publish into, e.g. "public"',
+                    str(path),
+                    key_lines.get("build.output"),
+                )
             name = "timezone_name" if key == "timezone" else key
             fields[name] = base / value if key in ("entries", "output") else value
     for name, value in (overrides or {}).items():
