@@ -26,14 +26,17 @@ from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
 from feedtool.entry import Entry, without_body
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
+from feedtool.output_folder import check_output_folder
 from feedtool.publish import (
     BuildRejected,
     OutputData,
     PreparedFile,
     PublishResult,
+    check_output_path,
     clean_stale_staging,
     compare,
     make_work_folder,
+    output_error,
     output_state,
     publish,
     stage_folder,
@@ -99,6 +102,7 @@ def build(
     skip_invalid: bool = False,
     use_cache: bool = True,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> BuildReport:
     """Build the site into the output folder, or with ``check_only`` compare without writing.
 
@@ -107,9 +111,13 @@ def build(
     everything when no input changed. ``check_only`` always renders and compares every
     file. ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
     Raises ``EntriesRejected`` for invalid entries and ``BuildRejected`` for invalid feeds;
-    nothing is published then.
+    nothing is published then. Raises ``OutputFolderRefused`` before writing anything for
+    an output folder that must not be published into (see ``check_output_folder``;
+    ``force`` allows one holding files feedtool did not publish), and ``PublishError``
+    when the output folder cannot be made or written.
     """
     started = time.perf_counter()
+    check_output_folder(settings.output, settings.entries, settings.config_path, force=force)
     cache = BuildCache(
         cache_folder(settings) if use_cache and not check_only else None, settings_key(settings)
     )
@@ -127,6 +135,8 @@ def build(
     # Imported here: a build that finds nothing changed never needs the renderers.
     from feedtool.render import entry_versions, is_feed_path, make_jobs, plan_outputs
 
+    if not check_only:
+        check_output_path(settings.output)
     with (
         Workers() as workers,
         _without_cycle_collection(),
@@ -148,7 +158,10 @@ def build(
         to_make = [output for output in outputs if previous_keys.get(output.path) != output.key]
         pieces = read.pieces | _pieces_of_unread(settings, workers, work, to_make, read.pieces)
         jobs = make_jobs(to_make, pieces)
-        made = _make_outputs(jobs, len(to_make), settings, workers, work, check_only, progress)
+        try:
+            made = _make_outputs(jobs, len(to_make), settings, workers, work, check_only, progress)
+        except OSError as error:  # writing the stage, beside the output folder
+            raise output_error(settings.output, error) from None
         # Check: every feed made was validated as it was made.
         problems = [problem for outcome in made for problem in outcome.problems]
         if problems:
@@ -375,7 +388,7 @@ def _make_outputs(
     a large site; what became of each, in order."""
     from feedtool.render import Batch, job_size, make_outputs
 
-    published = str(settings.output) if settings.output.is_dir() else None
+    published = str(settings.output) if os.path.isdir(settings.output) else None
     stage = None if check_only else str(stage_folder(work))
     tasks = (
         Batch(batch, stage, published)

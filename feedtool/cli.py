@@ -201,12 +201,18 @@ def init_command(folder: Path) -> None:
     help="Build from scratch, neither reading nor updating .feedtool-cache/.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish into an output folder that holds files feedtool did not publish.",
+)
 def build_command(
     config: Path | None,
     check: bool,
     skip_invalid: bool,
     no_cache: bool,
     quiet: bool,
+    force: bool,
     **options: Any,
 ) -> None:
     """Build the feeds and pages of the entries folder into the output folder.
@@ -227,6 +233,7 @@ def build_command(
             skip_invalid=skip_invalid,
             use_cache=not no_cache,
             progress=progress,
+            force=force,
         )
     except FeedtoolError as error:
         _fail(error)

@@ -130,6 +130,11 @@ def load_settings(
     return settings
 
 
+# The folder keys: what each folder is for, and its usual name.
+_FOLDER_KEYS = {
+    "entries": ("read the articles from", "entries"),
+    "output": ("publish into", "public"),
+}
 # Settings fields whose name differs from their key in the file.
 _FIELD_NAMES = {"timezone": "timezone_name"}
 
@@ -171,8 +176,11 @@ def _read_config_file(
             elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 message = f"{table}.{key} must be {_TYPE_NAMES[expected]}, got {value!r}"
                 problems.append(ConfigError(message, str(path), line))
-            elif key in ("entries", "output") and not value.strip():
-                message = f"{table}.{key} is empty: name a folder, relative to this file"
+            elif key in _FOLDER_KEYS and not value.strip():
+                purpose, example = _FOLDER_KEYS[key]
+                message = (
+                    f'[{table}] {key} is empty: set it to the folder to {purpose}, e.g. "{example}"'
+                )
                 problems.append(ConfigError(message, str(path), line))
             else:
                 values[_FIELD_NAMES.get(key, key)] = value

@@ -91,37 +91,36 @@ def publish(
 
     A file given as ``None`` is known to be current and is kept as it is. ``staging`` is
     the build's own stage (see ``stage_folder``), which may hold outputs written in place
-    already; without it, files are staged in a folder beside the output.
+    already; without it, files are staged in a folder beside the output. Raises
+    ``PublishError`` (naming the path and the system's reason) when it cannot write.
     """
-    _check_output_folder(output)
-    with _Lock(lock_path(output), lock_timeout, output):
-        # A shared staging folder that exists now was left by a build that was killed.
-        shutil.rmtree(staging_path(output), ignore_errors=True)
-        for orphan in _orphaned_work_folders(output):
-            shutil.rmtree(orphan, ignore_errors=True)
-        staging = staging or staging_path(output)
-        try:
-            staging.mkdir(exist_ok=True)
-            result, expected = _stage(output, staging, files)
-            if not output.exists():
-                # A first build: the staged folder becomes the output in one rename.
-                (staging / MANIFEST_NAME).write_bytes(_manifest_bytes(expected))
-                os.rename(staging, output)
-                return result
-            _move_into_place(output, staging, result.written)
-            listed = _read_manifest(output)
-            result.removed = _stale_files(output, expected, listed)
-            if listed != expected:  # the same files: the manifest is already right
-                _write_manifest(output, staging, expected)
-            for relative in result.removed:
-                _remove(output, relative)
-        except OSError as error:
-            raise PublishError(
-                f"cannot write the output folder: {error.strerror or error}",
-                error.filename or str(output),
-            ) from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    check_output_path(output)
+    try:
+        with _Lock(lock_path(output), lock_timeout, output):
+            # A shared staging folder that exists now was left by a build that was killed.
+            shutil.rmtree(staging_path(output), ignore_errors=True)
+            for orphan in _orphaned_work_folders(output):
+                shutil.rmtree(orphan, ignore_errors=True)
+            staging = staging or staging_path(output)
+            try:
+                staging.mkdir(exist_ok=True)
+                result, expected = _stage(output, staging, files)
+                if not os.path.isdir(output):
+                    # A first build: the staged folder becomes the output in one rename.
+                    (staging / MANIFEST_NAME).write_bytes(_manifest_bytes(expected))
+                    os.rename(staging, output)
+                    return result
+                _move_into_place(output, staging, result.written)
+                listed = _read_manifest(output)
+                result.removed = _stale_files(output, expected, listed)
+                if listed != expected:  # the same files: the manifest is already right
+                    _write_manifest(output, staging, expected)
+                for relative in result.removed:
+                    _remove(output, relative)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except OSError as error:
+        raise output_error(output, error) from None
     return result
 
 
@@ -175,11 +174,14 @@ def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     """Remove what a killed build left beside the output folder, under the build lock."""
     leftovers = [staging_path(output), _replaced_path(staging_path(output))]
     leftovers += _orphaned_work_folders(output)
-    if not any(path.exists() for path in leftovers):
+    if not any(os.path.lexists(path) for path in leftovers):
         return
-    with _Lock(lock_path(output), lock_timeout, output):
-        for path in leftovers:
-            shutil.rmtree(path, ignore_errors=True)
+    try:
+        with _Lock(lock_path(output), lock_timeout, output):
+            for path in leftovers:
+                shutil.rmtree(path, ignore_errors=True)
+    except OSError as error:
+        raise output_error(output, error) from None
 
 
 def stage_folder(work: Path) -> Path:
@@ -197,15 +199,22 @@ def make_work_folder(output: Path) -> Path:
     Beside the output, so that a prepared file is moved into place, never copied. Its name
     holds the build's process id: a folder whose build is gone was left by a killed build.
     """
-    parent = output.parent if output.parent.is_dir() else Path(tempfile.gettempdir())
+    parent = output.parent if os.path.isdir(output.parent) else Path(tempfile.gettempdir())
     prefix = f".{output.name}.feedtool-work-{os.getpid()}-"
-    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    stage_folder(work).mkdir()
+    try:
+        work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError as error:
+        raise output_error(output, error) from None
+    try:
+        stage_folder(work).mkdir()
+    except OSError as error:
+        shutil.rmtree(work, ignore_errors=True)
+        raise output_error(output, error) from None
     return work
 
 
 def _orphaned_work_folders(output: Path) -> list[Path]:
-    if not output.parent.is_dir():
+    if not os.path.isdir(output.parent):
         return []
     found = []
     for path in output.parent.glob(f".{glob.escape(output.name)}.feedtool-work-*-*"):
@@ -234,7 +243,7 @@ def compare(output: Path, expected: list[str], changed: set[str]) -> PublishResu
     expected_set = set(expected)
     if not same_bytes(output / MANIFEST_NAME, _manifest_bytes(expected_set)):
         result.written = sorted([*changed, MANIFEST_NAME])
-    if output.is_dir():
+    if os.path.isdir(output):
         result.removed = _stale_files(output, expected_set, _read_manifest(output))
     return result
 
@@ -347,18 +356,54 @@ def check_relative(relative: str) -> None:
         raise PublishError(f"refusing to write outside the output folder: {relative!r}")
 
 
-def _check_output_folder(output: Path) -> None:
-    if output.exists() and not output.is_dir():
+def check_output_path(output: Path) -> None:
+    """Raise ``PublishError`` when the output folder can be neither written nor made: it is
+    a file, its parent folder is missing, or one of them is not writable."""
+    if os.path.lexists(output) and not os.path.isdir(output):
         raise PublishError(
             "output path exists and is not a folder (--output / [build] output)", str(output)
         )
     parent = output.parent
-    if not parent.is_dir():
-        raise PublishError("the output folder's parent folder does not exist", str(parent))
-    if not os.access(parent, os.W_OK | os.X_OK) or (
-        output.exists() and not os.access(output, os.W_OK | os.X_OK)
-    ):
-        raise PublishError("output folder is not writable", str(output))
+    if not os.path.isdir(output):
+        if not os.path.lexists(parent):
+            raise PublishError(
+                f"cannot create the output folder: its parent folder {parent} does not exist",
+                str(output),
+            )
+        if not os.path.isdir(parent):
+            raise PublishError(
+                f"cannot create the output folder: {parent} is not a folder", str(output)
+            )
+    # Staging, the lock and a first build's rename all happen in the parent folder.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise output_error(output, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+    if os.path.isdir(output) and not os.access(output, os.W_OK | os.X_OK):
+        raise output_error(
+            output, PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(output))
+        )
+
+
+def output_error(output: Path, error: OSError) -> PublishError:
+    """The one-line error for ``error``, met making, writing or publishing beside ``output``.
+
+    It names the output folder (or the file in it that could not be written) and the
+    system's reason, so that no failure to write an output path ends in a traceback.
+    """
+    cause = error.strerror or str(error)
+    if not os.path.isdir(output):
+        return PublishError(f"cannot create the output folder: {cause}", str(output))
+    folder = os.path.abspath(output)
+    for name in (error.filename, error.filename2):
+        if isinstance(name, str | bytes | os.PathLike):
+            path = os.path.abspath(os.fsdecode(name))
+            if path == folder or path.startswith(os.path.join(folder, "")):
+                return PublishError(f"cannot write the output folder: {cause}", os.fsdecode(name))
+    parent = os.path.dirname(folder)
+    return PublishError(
+        f"cannot write beside the output folder, in {parent}, where a build stages its "
+        f"files: {cause}",
+        str(output),
+    )
 
 
 def _read_manifest(output: Path) -> set[str]:
@@ -418,7 +463,7 @@ def _stale_files(output: Path, expected: set[str], listed: set[str]) -> list[str
             check_relative(relative)
         except PublishError:
             continue  # a damaged manifest line; never act on it
-        if (output / relative).is_file():
+        if os.path.isfile(output / relative):
             stale.append(relative)
     return sorted(stale)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -9,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+import feedtool.publish
 from feedtool.errors import PublishError
 from feedtool.publish import (
     MANIFEST_NAME,
+    clean_stale_staging,
     compare,
     lock_path,
+    make_work_folder,
     publish,
     staging_path,
 )
@@ -148,3 +152,77 @@ def test_a_prepared_file_is_moved_into_place_or_copied_across_file_systems(
     assert (output / "a.html").read_bytes() == b"<p>moved</p>" and not moved.exists()
     assert (output / "b.html").read_bytes() == b"<p>copied</p>"
     assert not (output / "old").exists()
+
+
+def deny_opening(monkeypatch: pytest.MonkeyPatch, cause: int = errno.EACCES) -> None:
+    """The lock file beside the output folder cannot be opened."""
+
+    def refuse(path, *args, **kwargs):  # noqa: ANN001, ANN202 - stands in for open
+        raise OSError(cause, os.strerror(cause), str(path))
+
+    monkeypatch.setattr(feedtool.publish, "open", refuse, raising=False)
+
+
+def test_a_lock_that_cannot_be_made_is_a_publish_error_naming_the_output(
+    tmp_path: Path, monkeypatch
+):
+    output = tmp_path / "public"
+    deny_opening(monkeypatch)
+    with pytest.raises(PublishError) as caught:
+        publish(output, files(a="A"))
+    assert (
+        str(caught.value) == f"{output}: error: cannot create the output folder: Permission denied"
+    )
+
+
+def test_a_lock_that_cannot_be_made_beside_a_published_folder_names_the_parent(
+    tmp_path: Path, monkeypatch
+):
+    output = tmp_path / "public"
+    publish(output, files(a="A"))
+    deny_opening(monkeypatch, errno.EROFS)
+    with pytest.raises(PublishError) as caught:
+        publish(output, files(a="B"))
+    assert str(caught.value) == (
+        f"{output}: error: cannot write beside the output folder, in {tmp_path}, where a "
+        "build stages its files: Read-only file system"
+    )
+    assert (output / "a").read_text() == "A"
+
+
+def test_cleaning_stale_staging_that_cannot_lock_is_a_publish_error(tmp_path: Path, monkeypatch):
+    output = tmp_path / "public"
+    publish(output, files(a="A"))
+    staging_path(output).mkdir()
+    deny_opening(monkeypatch)
+    with pytest.raises(PublishError) as caught:
+        clean_stale_staging(output)
+    assert caught.value.message.startswith("cannot write beside the output folder, in ")
+    assert caught.value.message.endswith(": Permission denied")
+
+
+def test_a_work_folder_that_cannot_be_made_is_a_publish_error(tmp_path: Path, monkeypatch):
+    output = tmp_path / "public"
+
+    def denied(path, *args, **kwargs):  # noqa: ANN001, ANN202 - stands in for os.mkdir
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "mkdir", denied)
+    with pytest.raises(PublishError) as caught:
+        make_work_folder(output)
+    assert (
+        str(caught.value) == f"{output}: error: cannot create the output folder: Permission denied"
+    )
+
+
+def test_a_manifest_that_cannot_be_written_is_a_publish_error(tmp_path: Path, monkeypatch):
+    output = tmp_path / "public"
+    publish(output, files(a="A"))
+
+    def disk_full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(PublishError) as caught:
+        publish(output, files(a="A", b="B"))
+    assert caught.value.message.endswith("stages its files: No space left on device")
