@@ -158,10 +158,7 @@ def build(
         to_make = [output for output in outputs if previous_keys.get(output.path) != output.key]
         pieces = read.pieces | _pieces_of_unread(settings, workers, work, to_make, read.pieces)
         jobs = make_jobs(to_make, pieces)
-        try:
-            made = _make_outputs(jobs, len(to_make), settings, workers, work, check_only, progress)
-        except OSError as error:  # writing the stage, beside the output folder
-            raise output_error(settings.output, error) from None
+        made = _make_outputs(jobs, len(to_make), settings, workers, work, check_only, progress)
         # Check: every feed made was validated as it was made.
         problems = [problem for outcome in made for problem in outcome.problems]
         if problems:
@@ -231,10 +228,16 @@ def _without_cycle_collection() -> Iterator[None]:
 
 @contextmanager
 def _work_folder(output: Path) -> Iterator[Path]:
-    """The build's own folder beside the output: pieces, and the stage of what it publishes."""
+    """The build's own folder beside the output: pieces, and the stage of what it publishes.
+
+    An OSError met while the build writes there (a full disk, a folder made read-only or
+    removed under it) is one line naming the output folder, never a traceback.
+    """
     work = make_work_folder(output)
     try:
         yield work
+    except OSError as error:
+        raise output_error(output, error) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -280,6 +280,27 @@ class BuildCache:
         """
         if self.folder is None:
             return
+        try:
+            self._save(head, files, versions, output_keys)
+        except OSError as error:
+            # The site is published by now: without its cache, the next build starts over.
+            self.warnings.append(
+                Diagnostic(
+                    "warning",
+                    f"cannot save the cache: {error.strerror or error}; "
+                    "the next build reads every file again",
+                    str(self.folder),
+                )
+            )
+
+    def _save(
+        self,
+        head: CacheHead,
+        files: dict[str, CachedFile],
+        versions: dict[str, bytes],
+        output_keys: dict[str, str],
+    ) -> None:
+        assert self.folder is not None
         self.folder.mkdir(parents=True, exist_ok=True)
         # Left by feedtool 0.1's first builds, which kept bodies; now re-read from the files.
         (self.folder / "bodies.sqlite").unlink(missing_ok=True)

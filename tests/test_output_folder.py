@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 import feedtool.build
 import feedtool.publish
+import feedtool.render.pieces
 from feedtool.build import build
 from feedtool.cli import main
 from feedtool.errors import ConfigError, PublishError
@@ -367,3 +368,35 @@ def test_disk_full_while_writing_the_stage_is_one_line(three_entry_site: SiteFol
     )
     assert_one_error_line(result, expected, 1)
     assert not three_entry_site.output.exists()
+
+
+def test_a_full_disk_while_parsing_writes_pieces_is_one_error_line(
+    three_entry_site: SiteFolder, monkeypatch
+):
+    site = three_entry_site
+
+    def disk_full(self, pieces):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.path)
+
+    monkeypatch.setattr(feedtool.render.pieces.PieceFile, "add", disk_full)
+    result = run("build", "--config", str(site.config))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{site.output}: error: cannot create the output folder: No space left on device\n"
+    )
+    assert not site.output.exists()
+    assert [path.name for path in site.root.iterdir() if "feedtool-work" in path.name] == []
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_after_publishing(
+    three_entry_site: SiteFolder,
+):
+    site = three_entry_site
+    (site.root / ".feedtool-cache").write_text("a file where the cache folder goes")
+    result = run("build", "--config", str(site.config))
+    assert result.exit_code == 0
+    assert (site.output / "rss.xml").is_file()
+    assert (
+        f"{site.root / '.feedtool-cache'}: warning: cannot save the cache: File exists; "
+        "the next build reads every file again"
+    ) in result.stderr.splitlines()
