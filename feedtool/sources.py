@@ -380,6 +380,15 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
 
     Returns ``None`` without parsing when the file's content hash is ``known_digest``.
     """
+    data = read_article_bytes(path, settings)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == known_digest:
+        return None
+    return parse_article(data, path, settings)._replace(digest=digest)
+
+
+def read_article_bytes(path: Path, settings: Settings) -> bytes:
+    """An article file's bytes; raises ``EntryError`` if it cannot be read or is too big."""
     name = str(path)
     try:
         # One open, its size from the open file: read_entry runs for every changed file.
@@ -391,17 +400,19 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
                     "(raise it with --max-entry-size or [build] max_entry_size)",
                     name,
                 )
-            data = handle.readall()
+            return handle.readall()
     except PermissionError:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest == known_digest:
-        return None
+
+
+def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:
+    """Decode and parse an article file's bytes; the dates it does not state stay ``None``."""
+    name = str(path)
     text, decode_warnings = decode_entry(data, name)
     entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    return entry._replace(warnings=decode_warnings + entry.warnings, digest=digest)
+    return entry._replace(warnings=decode_warnings + entry.warnings)
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime_ns: int) -> Entry:
