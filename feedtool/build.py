@@ -165,7 +165,7 @@ def build(
             raise BuildRejected(problems)
         # Publish, or compare.
         changed = {outcome.path for outcome in made if outcome.changed}
-        report = BuildReport(len(site.entries), PublishResult(), warnings)
+        report = BuildReport(len(site.entries), PublishResult(), warnings + [*read.change_warnings])
         report.feeds = sum(1 for output in outputs if is_feed_path(output.path))
         report.pages = sum(1 for output in outputs if output.path.endswith(".html"))
         if check_only:
@@ -177,7 +177,9 @@ def build(
             )
         if versions is not None and not check_only:
             keys = {output.path: output.key for output in outputs}
-            _save_cache(cache, settings, digest, read, report, versions, keys)
+            # Warnings about what changed are said once: a build that finds nothing
+            # changed repeats only the others.
+            _save_cache(cache, settings, digest, read, report, warnings, versions, keys)
     report.warnings[:0] = cache.warnings
     report.seconds = time.perf_counter() - started
     return report
@@ -423,6 +425,7 @@ def _save_cache(
     files_digest: str,
     read: ReadResult,
     report: BuildReport,
+    lasting_warnings: list[Diagnostic],
     versions: dict[str, bytes],
     output_keys: dict[str, str],
 ) -> None:
@@ -435,6 +438,6 @@ def _save_cache(
         needs_git=read.needs_git,
         output_state=output_state(settings.output),
         summary=(report.entries, report.feeds, report.pages),
-        warnings=tuple(report.warnings),
+        warnings=tuple(lasting_warnings),
     )
     cache.save(head, read.files, versions, output_keys)

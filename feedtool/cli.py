@@ -376,6 +376,36 @@ def new_command(
     click.echo(str(path))
 
 
+@main.command("touch")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE..."
+)
+@config_option
+def touch_command(files: tuple[Path, ...], config: Path | None) -> None:
+    """Set the Updated: line of each article FILE to now, so that readers see it as updated.
+
+    The date is the current time in the site's time zone, to the second, with its offset.
+    An existing Updated: line is rewritten; otherwise one is added after the Date: line,
+    else at the top of the metadata block. Nothing else in the file changes. If any FILE
+    is missing or does not parse, each problem is printed, no file is changed, and the
+    command exits 1.
+
+    \b
+    Example:
+      feedtool touch entries/015_5f0c1d2e3a4b5c6d.txt
+    """
+    # Imported here, like the other commands' own modules that only they need.
+    from feedtool.touch import touch_entries
+
+    settings = _settings(config, require_url=False)
+    try:
+        touched = touch_entries(files, settings)
+    except FeedtoolError as error:
+        _fail(error)
+    for item in touched:
+        click.echo(f"{item.path}: Updated: {item.updated.isoformat()}")
+
+
 @main.command("validate")
 @click.argument("targets", nargs=-1, required=True)
 @format_option("One line per finding, or a JSON list.")

@@ -333,6 +333,21 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
     return metadata, position
 
 
+def metadata_block(lines: list[str]) -> tuple[int, int, dict[str, int]]:
+    """Where the metadata block of an article's lines is, as ``_read_metadata`` reads it:
+    its first line, the line after it, and the line of each key by what it sets
+    (``"published"`` for ``Date:`` and ``Published:``), all counted from 0."""
+    start = position = _skip_blank(lines, 0)
+    keys: dict[str, int] = {}
+    while position < len(lines):
+        match = _METADATA_LINE.match(lines[position])
+        if not match or match.group(1).lower() not in METADATA_KEYS:
+            break
+        keys.setdefault(METADATA_KEYS[match.group(1).lower()], position)
+        position += 1
+    return start, position, keys
+
+
 def _is_absolute_http_url(value: str) -> bool:
     if any(char.isspace() for char in value):
         return False

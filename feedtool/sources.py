@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +52,9 @@ class ReadResult:
     # Entries were added or removed, or changed in what orders and groups them (their
     # dates, ids or keywords) since the cache's build: listing pages shift.
     reordered: bool = False
+    # Warnings about what changed since the cache's build (an edit its dates hide, a
+    # rename that changed an id): said by the build that sees the change, never again.
+    change_warnings: tuple[Diagnostic, ...] = ()
 
     def known_versions(self) -> dict[str, bytes]:
         """The versions of unchanged entries, as the cache kept them, by source."""
@@ -207,9 +211,11 @@ def _parse_here(settings: Settings, jobs: list[tuple[str, str]]) -> Iterator[Par
 
 def compare_with_cache(
     files: list[ScannedFile], previous: dict[str, CachedFile]
-) -> tuple[dict[str, CachedFile], list[tuple[ScannedFile, CachedFile | None]], bool]:
+) -> tuple[
+    dict[str, CachedFile], list[tuple[ScannedFile, CachedFile | None]], dict[str, CachedFile]
+]:
     """The files the cache knows unchanged (same size and modification time), the files
-    to parse with what the cache knew of them, and whether a file went since."""
+    to parse with what the cache knew of them, and the files gone since, by path."""
     previous = dict(previous)  # taken out as they are matched: what stays is gone
     kept: dict[str, CachedFile] = {}
     to_parse: list[tuple[ScannedFile, CachedFile | None]] = []
@@ -223,7 +229,7 @@ def compare_with_cache(
             kept[scanned_file.relative] = cached
         else:
             to_parse.append((scanned_file, cached))
-    return kept, to_parse, bool(previous)
+    return kept, to_parse, previous
 
 
 def gather_entries(
@@ -232,17 +238,23 @@ def gather_entries(
     scan_warnings: list[Diagnostic],
     kept: dict[str, CachedFile],
     parsed: Iterable[tuple[tuple[ScannedFile, CachedFile | None], ParsedFile]],
-    gone: bool,
+    gone: dict[str, CachedFile],
 ) -> ReadResult:
     """Every entry in file order, dated, without duplicate ids; the errors and warnings.
 
     ``kept`` are the files the cache knows unchanged; ``parsed`` the others, each with
-    what the cache knew of it and what parsing it gave.
+    what the cache knew of it and what parsing it gave; ``gone`` the files the cache
+    knew that are gone.
     """
     warnings = list(scan_warnings)
     errors: list[EntryError] = []
+    change_warnings: list[Diagnostic] = []
     kept = dict(kept)
-    reordered = gone  # files gone since the last build
+    reordered = bool(gone)  # files gone since the last build
+    # A new file with the content of a file gone is that file renamed.
+    gone_by_digest: dict[str, Entry] = {}
+    for cached in gone.values():
+        gone_by_digest.setdefault(cached.entry.digest, cached.entry)
     pieces_by_source: dict[str, object] = {}
     for (scanned_file, cached), outcome in parsed:
         entry = outcome.entry
@@ -259,6 +271,12 @@ def gather_entries(
             pieces_by_source[entry.source] = outcome.pieces
         file_published = outcome.file_published
         reordered = reordered or cached is None or _order_changed(cached, entry, file_published)
+        if cached is None:
+            renamed_from = gone_by_digest.pop(entry.digest, None)
+            if renamed_from is not None and renamed_from.id != entry.id:
+                change_warnings.append(_renamed_warning(entry, renamed_from))
+        elif _edit_hidden_by_dates(cached, entry, outcome):
+            change_warnings.append(_hidden_edit_warning(entry))
         kept[scanned_file.relative] = CachedFile(
             scanned_file.size, scanned_file.mtime_ns, entry, file_published, outcome.file_updated
         )
@@ -307,6 +325,41 @@ def gather_entries(
         needs_git,
         pieces,
         reordered or bool(errors),
+        tuple(change_warnings),
+    )
+
+
+def _edit_hidden_by_dates(cached: CachedFile, entry: Entry, outcome: ParsedFile) -> bool:
+    """Whether a file parsed again changed (its content hash did: a file only touched is
+    not parsed) while the dates it states, which alone make its updated date, did not.
+
+    An entry whose file states no date is dated by git or its file's time, which move with
+    the edit; one whose id changed is a new entry to readers anyway."""
+    if outcome.file_published is None and outcome.file_updated is None:
+        return False
+    return (
+        entry.id == cached.entry.id
+        and outcome.file_published == cached.file_published
+        and outcome.file_updated == cached.file_updated
+    )
+
+
+def _hidden_edit_warning(entry: Entry) -> Diagnostic:
+    return Diagnostic(
+        "warning",
+        "the text changed but its Updated: date did not, so readers will not see it as "
+        f"updated; run feedtool touch {shlex.quote(entry.source)}",
+        entry.source,
+    )
+
+
+def _renamed_warning(entry: Entry, before: Entry) -> Diagnostic:
+    return Diagnostic(
+        "warning",
+        f"this is {before.source} renamed: its id changed from {before.id!r} to "
+        f"{entry.id!r}, so readers will show it again as new; add the line "
+        f'"Id: {before.id}" at its top to keep the old id',
+        entry.source,
     )
 
 
@@ -380,6 +433,15 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
 
     Returns ``None`` without parsing when the file's content hash is ``known_digest``.
     """
+    data = read_article_bytes(path, settings)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == known_digest:
+        return None
+    return parse_article(data, path, settings)._replace(digest=digest)
+
+
+def read_article_bytes(path: Path, settings: Settings) -> bytes:
+    """An article file's bytes; raises ``EntryError`` if it cannot be read or is too big."""
     name = str(path)
     try:
         # One open, its size from the open file: read_entry runs for every changed file.
@@ -391,17 +453,19 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
                     "(raise it with --max-entry-size or [build] max_entry_size)",
                     name,
                 )
-            data = handle.readall()
+            return handle.readall()
     except PermissionError:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest == known_digest:
-        return None
+
+
+def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:
+    """Decode and parse an article file's bytes; the dates it does not state stay ``None``."""
+    name = str(path)
     text, decode_warnings = decode_entry(data, name)
     entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
-    return entry._replace(warnings=decode_warnings + entry.warnings, digest=digest)
+    return entry._replace(warnings=decode_warnings + entry.warnings)
 
 
 def date_entry(entry: Entry, git: GitDates | None, mtime_ns: int) -> Entry:
