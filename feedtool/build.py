@@ -103,12 +103,14 @@ def build(
     use_cache: bool = True,
     progress: Progress | None = None,
     force: bool = False,
+    cache_dir: Path | None = None,
 ) -> BuildReport:
     """Build the site into the output folder, or with ``check_only`` compare without writing.
 
     With ``use_cache`` (the default) the cache in ``.feedtool-cache/`` lets a build skip
     what did not change: parsing unchanged files, rendering unchanged outputs, and
-    everything when no input changed. ``check_only`` always renders and compares every
+    everything when no input changed; ``cache_dir`` puts that cache elsewhere (the preview
+    of ``feedtool serve`` keeps its own). ``check_only`` always renders and compares every
     file. ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
     Raises ``EntriesRejected`` for invalid entries and ``BuildRejected`` for invalid feeds;
     nothing is published then. Raises ``OutputFolderRefused`` before writing anything for
@@ -118,9 +120,8 @@ def build(
     """
     started = time.perf_counter()
     check_output_folder(settings.output, settings.entries, settings.config_path, force=force)
-    cache = BuildCache(
-        cache_folder(settings) if use_cache and not check_only else None, settings_key(settings)
-    )
+    folder = cache_dir if cache_dir is not None else cache_folder(settings)
+    cache = BuildCache(folder if use_cache and not check_only else None, settings_key(settings))
     # Scan: the files and their sizes and times, enough to see that nothing changed.
     files, scan_warnings = scan_entries(settings.entries)
     digest = files_digest(files) if cache.persistent else ""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
+import traceback
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -21,6 +21,9 @@ from feedtool.init import CACHE_IGNORE, init_site
 from feedtool.new import create_entry, entries_folder, new_entry_text
 from feedtool.publish import BuildRejected
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
+
+if TYPE_CHECKING:
+    from feedtool.serve import Rebuilt
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -126,9 +129,14 @@ def settings_options(function):  # type: ignore[no-untyped-def]
 
 
 def _site_settings(config: Path | None, **options: Any) -> Settings:
+    return _settings(config, **_overrides(options))
+
+
+def _overrides(options: dict[str, Any]) -> dict[str, Any]:
+    """The settings options by the settings' field names."""
     # Option names that differ from the settings' field names.
     renamed = {"site_url": "url", "timezone": "timezone_name"}
-    return _settings(config, **{renamed.get(name, name): value for name, value in options.items()})
+    return {renamed.get(name, name): value for name, value in options.items()}
 
 
 class _Commands(click.Group):
@@ -289,54 +297,79 @@ def show_command(file: Path, output_format: str, config: Path | None) -> None:
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
 )
 @click.option("--watch", is_flag=True, help="Rebuild when an entry or the config changes.")
-def serve_command(config: Path | None, host: str, port: int, watch: bool, **options: Any) -> None:
-    """Build, then serve the output folder for a browser and a feed reader.
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Preview the valid entries and report the invalid ones as warnings.",
+)
+def serve_command(
+    config: Path | None, host: str, port: int, watch: bool, skip_invalid: bool, **options: Any
+) -> None:
+    """Build the site for the address it is served at, and serve it to a browser and a reader.
+
+    The preview's pages and feeds link to http://HOST:PORT/, not to the site's URL; it is
+    built under .feedtool-cache/preview/ and the output folder is not touched. Entry ids
+    are the ones the site publishes. With --watch, a failed rebuild shows its errors on
+    every page until it is fixed.
 
     \b
     Example:
-      feedtool serve --watch      # then subscribe to http://127.0.0.1:8000/
+      feedtool serve --watch      # then subscribe to http://127.0.0.1:8000/rss.xml
     """
-    settings = _site_settings(config, **options)
-
-    def rebuild() -> None:
-        report = build(settings, skip_invalid=False)
-        _print_warnings(report.warnings)
-        click.echo(
-            f"rebuilt: {report.entries} entries, {len(report.result.written)} written, "
-            f"{len(report.result.removed)} removed in {report.seconds:.2f} s",
-            err=True,
-        )
-
     # Imported here: every other command starts faster without the HTTP server.
-    from feedtool.serve import make_server
-    from feedtool.serve import watch as feedtool_watch
+    from feedtool.serve import open_preview
 
     try:
-        report = build(settings)
-        _print_warnings(report.warnings)
-        server = make_server(settings.output, host, port)
+        preview = open_preview(config, _overrides(options), host, port, skip_invalid=skip_invalid)
     except FeedtoolError as error:
         _fail(error)
-    click.echo(f"Serving {settings.output} at {server.url} (Ctrl-C to stop)")
-    stop = threading.Event()
-    if watch:
-        watched = [settings.entries]
-        if settings.config_path is not None:
-            watched.append(settings.config_path)
-        feedtool_watch(watched, rebuild, stop=stop, on_error=_print_rebuild_error)
     try:
-        server.serve_forever()
+        with preview:
+            try:
+                rebuilt = preview.rebuild()
+            except FeedtoolError as error:
+                if not watch:
+                    _fail(error)
+                _echo_error(error)
+                click.echo(
+                    f"the preview's pages list these errors until a rebuild succeeds; "
+                    f"fix them and save (see {preview.url})",
+                    err=True,
+                )
+            else:
+                _print_warnings(rebuilt.report.warnings)
+            click.echo(f"Serving a preview of {preview.settings.entries} at {preview.url}")
+            click.echo(f"Subscribe a feed reader to {preview.feed_url} (Ctrl-C to stop)")
+            if watch:
+                preview.watch(_print_rebuilt, on_error=_print_rebuild_error)
+            preview.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
-    finally:
-        stop.set()
-        server.shutdown()
+
+
+def _print_rebuilt(rebuilt: Rebuilt) -> None:
+    """A rebuild while serving: its warnings and one line."""
+    _print_warnings(rebuilt.report.warnings)
+    report = rebuilt.report
+    reloaded = "settings reloaded; " if rebuilt.settings_changed else ""
+    click.echo(
+        f"rebuilt: {reloaded}{report.entries} entries, {len(report.result.written)} written, "
+        f"{len(report.result.removed)} removed in {report.seconds:.2f} s",
+        err=True,
+    )
 
 
 def _print_rebuild_error(error: BaseException) -> None:
-    """A failed rebuild while serving: report it, keep serving the last good build."""
-    _echo_error(error)
-    click.echo("rebuild failed; still serving the last good build", err=True)
+    """A failed rebuild while serving: report it; pages show it, feeds stay as last built."""
+    if isinstance(error, FeedtoolError):
+        _echo_error(error)
+    else:
+        # A bug: its traceback is what makes it fixable.
+        traceback.print_exception(error, file=sys.stderr)
+    click.echo(
+        "rebuild failed; pages show the errors, feeds stay as last built, until it is fixed",
+        err=True,
+    )
 
 
 @main.command("new")

@@ -1,4 +1,11 @@
-"""The preview server behind ``feedtool serve``: the output folder as a static site."""
+"""The preview server behind ``feedtool serve``: a static site served over HTTP.
+
+``make_server`` serves any folder as it is. ``open_preview`` is ``feedtool serve``: it
+binds the address first, then builds the site for that address (``http://HOST:PORT/`` as
+the site URL, entry ids as production has them) into a preview folder of its own under
+the cache folder, ``.feedtool-cache/preview/<host>-<port>/site/``, so the real output
+folder is never touched and every link of the preview stays in the preview.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import html
 import mimetypes
 import os
 import re
+import shutil
 import socket
 import socketserver
 import stat
@@ -18,13 +26,21 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
-from feedtool.errors import FeedtoolError, ServeError
+from feedtool.build import BuildReport, EntriesRejected, build
+from feedtool.cache import cache_folder
+from feedtool.config import CONFIG_NAME, Settings, load_settings
+from feedtool.errors import Diagnostic, FeedtoolError, ServeError
+from feedtool.publish import BuildRejected
+from feedtool.render.feeds import RSS_NAME
+from feedtool.render.html import STYLESHEET
+from feedtool.site import SiteLinks
 
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
@@ -55,6 +71,10 @@ TYPES_BY_SUFFIX = {
     ".rss": RSS,
     ".atom": ATOM,
 }
+
+FAVICON = "/favicon.ico"
+# Seconds between reloads of the page that shows a failed build.
+FAILURE_REFRESH = 2
 
 _FEED_ROOT = re.compile(rb"<(rss|rdf:RDF|feed)[\s>/]")
 _ENTITY_TAG = re.compile(r'(?:W/)?"[^"]*"')
@@ -193,6 +213,14 @@ def _inside(base: str, candidate: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class SiteLook:
+    """What the server's own pages (404, errors) share with the site's: title and language."""
+
+    title: str = "Home"
+    language: str = "en"
+
+
+@dataclass(frozen=True)
 class _Validators:
     """What a response needs to know about one version of a file without reading it."""
 
@@ -219,6 +247,9 @@ class _HTTPServer(ThreadingHTTPServer):
         self.address_family = family
         self.root = root
         self.log = log
+        self.look = SiteLook()
+        # The lines of the last build's error while it stands, else None (see Preview).
+        self.failure: tuple[str, ...] | None = None
         self._validators: dict[str, tuple[tuple[int, int, int], _Validators]] = {}
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -308,17 +339,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send_page(
             HTTPStatus.METHOD_NOT_ALLOWED,
-            f"{self.command} is not supported by the preview server.",
+            "Method not allowed",
+            f"<p>{html.escape(self.command)} is not supported by the preview server.</p>",
             {"Allow": "GET, HEAD", "Connection": "close"},
         )
 
     def _serve(self, head: bool) -> None:
         target = locate(self.server.root, self.path)
+        failure = self.server.failure
+        if target is None and _path_of(self.path) == FAVICON:
+            # Browsers ask for it on every page: a site without one is not an error.
+            self._send(HTTPStatus.NO_CONTENT, {"Cache-Control": "no-cache"}, None, head=True)
+            return
+        if failure is not None and (target is None or _is_page(target)):
+            # Pages show why the last build failed; feeds and the rest stay as last built.
+            self._send_failure(failure, head)
+            return
         if isinstance(target, Redirect):
+            location = html.escape(target.location)
             self._send_page(
                 HTTPStatus.MOVED_PERMANENTLY,
-                f'Moved to <a href="{html.escape(target.location)}">'
-                f"{html.escape(target.location)}</a>.",
+                "Moved",
+                f'<p>Moved to <a href="{location}">{location}</a>.</p>',
                 {"Location": target.location},
                 head=head,
             )
@@ -380,23 +422,46 @@ class _Handler(BaseHTTPRequestHandler):
         return int(mtime) <= since.timestamp()
 
     def _send_not_found(self, head: bool) -> None:
-        self._send_page(HTTPStatus.NOT_FOUND, "Nothing is published at this address.", head=head)
+        path = html.escape(_printable(_path_of(self.path)))
+        self._send_page(
+            HTTPStatus.NOT_FOUND,
+            "Page not found",
+            f"<p>Nothing is published at <code>{path}</code>.</p>",
+            head=head,
+        )
+
+    def _send_failure(self, failure: tuple[str, ...], head: bool) -> None:
+        errors = html.escape("\n".join(failure))
+        body = (
+            "<p>feedtool serve rebuilds the preview when a file changes, and this page "
+            f"reloads itself every {FAILURE_REFRESH} seconds until a build succeeds.</p>\n"
+            f'<pre style="white-space: pre-wrap">{errors}</pre>\n'
+            "<p>Feeds are still served as last built.</p>"
+        )
+        self._send_page(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "The preview could not be built",
+            body,
+            {"Retry-After": str(FAILURE_REFRESH)},
+            head=head,
+            refresh=FAILURE_REFRESH,
+        )
 
     def _send_page(
         self,
         status: HTTPStatus,
-        message: str,
+        heading: str,
+        body: str,
         headers: dict[str, str] | None = None,
         head: bool = False,
+        refresh: int | None = None,
     ) -> None:
+        """An HTML page of the server's own, in the look of the site's pages."""
         title = f"{status.value} {status.phrase}"
-        page = (
-            f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n'
-            f"<title>{title}</title>\n<h1>{title}</h1>\n<p>{message}</p>\n"
-            f'<p><a href="/">Home</a></p>\n</html>\n'
-        )
+        stylesheet = isinstance(locate(self.server.root, "/" + STYLESHEET), Path)
+        page = server_page(self.server.look, title, heading, body, stylesheet, refresh)
         headers = {**(headers or {}), "Content-Type": HTML, "Cache-Control": "no-cache"}
-        self._send(status, headers, page.encode("utf-8"), head=head)
+        self._send(status, headers, page, head=head)
 
     def _send(
         self, status: HTTPStatus, headers: dict[str, str], body: bytes | None, head: bool
@@ -423,6 +488,51 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log(_printable(format % args))
 
 
+def server_page(
+    look: SiteLook,
+    title: str,
+    heading: str,
+    body: str,
+    stylesheet: bool,
+    refresh: int | None = None,
+) -> bytes:
+    """A page of the server's own (404, errors), built like the site's pages: the site's
+    stylesheet when it has one, a header and a link to the home page."""
+    # Absolute paths: the page answers for an address at any depth.
+    style = f'<link rel="stylesheet" href="/{STYLESHEET}">\n' if stylesheet else ""
+    reload = f'<meta http-equiv="refresh" content="{refresh}">\n' if refresh else ""
+    site = html.escape(look.title)
+    document = f"""<!DOCTYPE html>
+<html lang="{html.escape(look.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{reload}<title>{html.escape(title)} · {site}</title>
+{style}</head>
+<body>
+<header>
+<a href="/">{site}</a>
+</header>
+<main>
+<h1>{html.escape(heading)}</h1>
+{body}
+<p><a href="/">Go to the home page</a></p>
+</main>
+<footer>{html.escape(title)} · feedtool preview server.</footer>
+</body>
+</html>
+"""
+    return document.encode("utf-8")
+
+
+def _path_of(request_target: str) -> str:
+    return request_target.split("?", 1)[0].split("#", 1)[0]
+
+
+def _is_page(target: Path | Redirect) -> bool:
+    return isinstance(target, Path) and target.suffix.lower() in (".html", ".htm")
+
+
 def _printable(line: str) -> str:
     # Request paths are client-controlled; control characters must not reach a terminal.
     return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match[0]):02x}", line)
@@ -434,12 +544,42 @@ class PreviewServer:
     def __init__(self, httpd: _HTTPServer, url: str) -> None:
         self._httpd = httpd
         self.url = url
-        self.root = httpd.root
         self.host = httpd.server_name
         self.port = httpd.server_port
         self._lock = threading.Lock()
         self._serving = False
         self._closed = False
+
+    @property
+    def root(self) -> Path:
+        """The folder served; it need not exist (everything is a 404 then)."""
+        return self._httpd.root
+
+    @root.setter
+    def root(self, folder: Path) -> None:
+        self._httpd.root = folder
+
+    @property
+    def look(self) -> SiteLook:
+        """The site title and language of the server's own pages."""
+        return self._httpd.look
+
+    @look.setter
+    def look(self, look: SiteLook) -> None:
+        self._httpd.look = look
+
+    @property
+    def failure(self) -> tuple[str, ...] | None:
+        """Why the last build failed, line by line; None when it succeeded.
+
+        While set, every page (an HTML file, or an address with nothing published) is a
+        503 listing these lines; feeds and other files are served as they are.
+        """
+        return self._httpd.failure
+
+    @failure.setter
+    def failure(self, lines: tuple[str, ...] | None) -> None:
+        self._httpd.failure = lines
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Answer requests until shutdown() is called (from another thread) or Ctrl-C."""
@@ -487,11 +627,13 @@ def make_server(
     """
     if not os.path.isdir(root):
         raise ServeError("not a folder; build the site before serving it", path=str(root))
+    return _bind(Path(os.path.abspath(root)), host, port, log)
+
+
+def _bind(root: Path, host: str, port: int, log: Callable[[str], None] | None) -> PreviewServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        httpd = _HTTPServer(
-            (host, port), Path(os.path.abspath(root)), log or _log_to_stderr, family
-        )
+        httpd = _HTTPServer((host, port), root, log or _log_to_stderr, family)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             reason = "address already in use; stop the other server or choose another port"
@@ -500,8 +642,17 @@ def make_server(
         else:
             reason = error.strerror or str(error)
         raise ServeError(f"cannot serve on {_authority(host, port)}: {reason}") from error
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-    return PreviewServer(httpd, f"http://{_authority(shown, httpd.server_port)}/")
+    return PreviewServer(httpd, served_url(host, httpd.server_port))
+
+
+def served_url(host: str, port: int) -> str:
+    """The address at which this machine reaches a server bound to ``host:port``.
+
+    A server on every address (``0.0.0.0``, ``::``) is named by the loopback address;
+    an IPv6 address is bracketed.
+    """
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://{_authority(shown, port)}/"
 
 
 def _authority(host: str, port: int) -> str:
@@ -516,29 +667,33 @@ Snapshot = dict[str, tuple[int, int]]
 
 
 def watch(
-    paths: Sequence[Path],
+    paths: Sequence[Path] | Callable[[], Sequence[Path]],
     on_change: Callable[[], None],
     interval: float = 0.5,
     stop: threading.Event | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    baseline: Snapshot | None = None,
 ) -> threading.Thread:
     """Start a daemon thread calling ``on_change()`` after files under ``paths`` change.
 
     Folders are watched recursively (files only, skipping dot-files and dot-folders);
-    a path that does not exist yet is watched for its creation. Changes that arrive
-    over several polls are settled into one call. An exception from ``on_change`` goes
-    to ``on_error`` (default: printed to stderr) and watching goes on. Set ``stop`` to
-    end the thread.
+    a path that does not exist yet is watched for its creation. ``paths`` may be a
+    function, asked again at every poll (for paths that ``on_change`` may change).
+    Changes that arrive over several polls are settled into one call. An exception from
+    ``on_change`` goes to ``on_error`` (default: printed to stderr) and watching goes
+    on. Set ``stop`` to end the thread. ``baseline`` (a ``snapshot``) is the state
+    changes are seen against; by default the state when watch() is called.
     """
     stop = stop if stop is not None else threading.Event()
     report = on_error or _report_to_stderr
+    current_paths = paths if callable(paths) else lambda: paths
     # Taken before returning, so a change made right after watch() returns is seen.
-    baseline = _snapshot(paths)
+    first = baseline if baseline is not None else snapshot(current_paths())
 
     def run() -> None:
-        previous = baseline
+        previous = first
         while not stop.wait(interval):
-            current = _snapshot(paths)
+            current = snapshot(current_paths())
             if current == previous:
                 continue
             # A save, git pull or generator often writes several files over a few
@@ -546,7 +701,7 @@ def watch(
             for _ in range(4):
                 if stop.wait(interval):
                     return
-                settled = _snapshot(paths)
+                settled = snapshot(current_paths())
                 if settled == current:
                     break
                 current = settled
@@ -564,8 +719,8 @@ def watch(
     return thread
 
 
-def _snapshot(paths: Sequence[Path]) -> Snapshot:
-    """(size, mtime_ns) of every watched file, by path."""
+def snapshot(paths: Sequence[Path]) -> Snapshot:
+    """(size, mtime_ns) of every file watched under ``paths``, by path."""
     files: Snapshot = {}
     for path in paths:
         try:
@@ -597,3 +752,230 @@ def _report_to_stderr(error: BaseException) -> None:
         # Anything else is a bug; the traceback is what makes it fixable.
         traceback.print_exception(error, file=sys.stderr)
     print("feedtool: rebuild failed; still serving the last good build", file=sys.stderr)
+
+
+# The preview of `feedtool serve`
+
+PREVIEW_DIR = "preview"
+# In the preview folder of a port the system picked: the process id of its server. The
+# server removes the folder when it stops; the next one removes it if that server was killed.
+OWNER_NAME = "owner.pid"
+
+
+def preview_folder(settings: Settings, url: str) -> Path:
+    """Where the preview served at ``url`` is built: ``.feedtool-cache/preview/<host>-<port>/``.
+
+    Under the cache folder, so it is ignored by git as the cache is (``feedtool init``
+    writes that line), never published, and safe to delete. One folder per address: two
+    servers never build into the same folder, and a server started again on the same
+    address rebuilds only what changed (a folder of a port the system picked is removed
+    when its server stops). It holds ``site/`` (what is served) and ``cache/`` (that
+    build's own cache; the real build's is left alone).
+    """
+    parts = urlsplit(url)
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", parts.hostname or "")
+    return cache_folder(settings) / PREVIEW_DIR / f"{host}-{parts.port}"
+
+
+def preview_settings(settings: Settings, url: str, folder: Path) -> Settings:
+    """The settings of a preview build: ``url`` as the site URL, the output in ``folder``.
+
+    Entry and feed ids are ``tag:`` URIs whose authority, when ``[site] id_authority`` is
+    not set, comes from the site URL's host: it is computed here from the real settings,
+    so the preview shows the ids production publishes, not ids under ``127.0.0.1``.
+    """
+    authority = SiteLinks(settings).id_authority
+    return replace(settings, url=url, output=folder / "site", id_authority=authority)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A preview build that succeeded."""
+
+    report: BuildReport
+    # The config was read again and its settings differ from the last build's.
+    settings_changed: bool
+
+
+class Preview:
+    """``feedtool serve``: the site built for the address it is served at, and the server.
+
+    Made by ``open_preview``. ``rebuild()`` reads the config again and builds; while the
+    last build failed, the server's pages list its errors. Use as a context manager, or
+    call ``shutdown()``.
+    """
+
+    def __init__(
+        self,
+        server: PreviewServer,
+        folder: Path,
+        config: Path | None,
+        overrides: dict[str, Any],
+        settings: Settings,
+        skip_invalid: bool,
+        temporary: bool,
+    ) -> None:
+        self.server = server
+        self.url = server.url
+        self.folder = folder
+        # The settings as read from the config and options, before the preview's changes.
+        self.settings = settings
+        self._config = config
+        self._overrides = overrides
+        self._skip_invalid = skip_invalid
+        self._temporary = temporary
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._before_last_build: Snapshot | None = None
+
+    @property
+    def feed_url(self) -> str:
+        """The address of the site's RSS feed in the preview, for a feed reader."""
+        return self.url + RSS_NAME
+
+    def watched_paths(self) -> list[Path]:
+        """The config file (watched for its creation too) and the entries folder."""
+        config = self._config if self._config is not None else Path(CONFIG_NAME)
+        return [config, self.settings.entries]
+
+    def rebuild(self) -> Rebuilt:
+        """Read the config again and build the preview.
+
+        Raises what loading the settings or building raises; the server's pages then
+        list the error until a rebuild succeeds, and the last good build's feeds and
+        files stay served.
+        """
+        try:
+            settings = load_settings(self._config, self._overrides)
+            changed = settings != self.settings
+            self.settings = settings
+            self.server.look = SiteLook(settings.title, settings.language or "en")
+            self._before_last_build = snapshot(self.watched_paths())
+            preview = preview_settings(settings, self.url, self.folder)
+            cache = self.folder / "cache"
+            report = build(preview, skip_invalid=self._skip_invalid, cache_dir=cache)
+        except Exception as error:
+            self.server.failure = error_lines(error)
+            raise
+        if not settings.id_authority:
+            # The build does not warn, since the preview's settings name the authority.
+            report.warnings.append(_id_authority_warning(settings))
+        self.server.failure = None
+        return Rebuilt(report, changed)
+
+    def watch(
+        self,
+        on_rebuilt: Callable[[Rebuilt], None],
+        on_error: Callable[[BaseException], None] | None = None,
+        interval: float = 0.5,
+    ) -> threading.Thread:
+        """Rebuild whenever the config or a file of the entries folder changes, until
+        ``shutdown()``, handing each result to ``on_rebuilt`` and each error to
+        ``on_error``. Changes made during the last build are seen too."""
+        self._watcher = watch(
+            self.watched_paths,
+            lambda: on_rebuilt(self.rebuild()),
+            interval=interval,
+            stop=self._stop,
+            on_error=on_error,
+            baseline=self._before_last_build,
+        )
+        return self._watcher
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Answer requests until ``shutdown()`` is called (from another thread) or Ctrl-C."""
+        self.server.serve_forever(poll_interval)
+
+    def shutdown(self) -> None:
+        """Stop watching and serving. The preview folder of a port the system picked
+        (``--port 0``) is removed: no later server will have that address again."""
+        self._stop.set()
+        self.server.shutdown()
+        if self._watcher is not None:
+            self._watcher.join()  # a rebuild under way ends first
+        if self._temporary:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Preview:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.shutdown()
+
+
+def open_preview(
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    skip_invalid: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Preview:
+    """Read the settings (as ``load_settings(config, overrides)``), bind ``host:port``
+    (port 0: any free one) and make the preview's folder. Nothing is built yet: call
+    ``rebuild()``, then ``serve_forever()``.
+
+    Raises ``ConfigError`` for settings that cannot be used, ``ServeError`` when the
+    address cannot be bound or the folder made.
+    """
+    overrides = dict(overrides or {})
+    settings = load_settings(config, overrides)
+    server = _bind(Path(), host, port, log)
+    folder = preview_folder(settings, server.url)
+    server.root = Path(os.path.abspath(folder / "site"))
+    temporary = port == 0
+    try:
+        _remove_abandoned(folder.parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        if temporary:
+            (folder / OWNER_NAME).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    except OSError as error:
+        server.shutdown()
+        reason = f"cannot make the preview folder: {error.strerror or error}"
+        raise ServeError(reason, error.filename or str(folder)) from None
+    return Preview(server, folder, config, overrides, settings, skip_invalid, temporary)
+
+
+def _remove_abandoned(previews: Path) -> None:
+    """Remove the preview folders of picked ports whose server was killed before it could."""
+    for owner in previews.glob(f"*/{OWNER_NAME}"):
+        try:
+            pid = int(owner.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not _running(pid):
+            shutil.rmtree(owner.parent, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def error_lines(error: BaseException) -> tuple[str, ...]:
+    """A failed build's error as the CLI prints it: each problem it gathers, then itself."""
+    if not isinstance(error, FeedtoolError):
+        return (f"internal error: {type(error).__name__}: {error}",)
+    lines: list[str] = []
+    if isinstance(error, EntriesRejected):
+        lines += [str(entry_error) for entry_error in error.errors]
+    if isinstance(error, BuildRejected):
+        lines += error.problems
+    return (*lines, *str(error).splitlines())
+
+
+def _id_authority_warning(settings: Settings) -> Diagnostic:
+    """What ``build`` warns when ``[site] id_authority`` is not set (in its own words)."""
+    return Diagnostic(
+        "warning",
+        f"no [site] id_authority: entry ids are tag: URIs under "
+        f"{SiteLinks(settings).id_authority!r}, "
+        "so they change if the site's host changes; set id_authority to keep them",
+        str(settings.config_path) if settings.config_path else None,
+    )

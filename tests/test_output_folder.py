@@ -226,18 +226,11 @@ def test_a_folder_of_other_files_needs_force_then_is_published_into(
     assert run("build", "--config", config).exit_code == 0
 
 
-def test_serve_refuses_the_same_folders(three_entry_site: SiteFolder, no_writing: None):
-    result = run("serve", "--config", str(three_entry_site.config), "--output", "/")
-    assert_one_error_line(
-        result, f"/: error: refusing to publish into the root folder; {ADVICE}", 2
-    )
-
-
 # An output path that cannot be made or written: exit 1, one line naming it and the cause.
 
 
-def build_into(site: SiteFolder, output: Path | str, command: str = "build") -> Result:
-    return run(command, "--config", str(site.config), "--output", str(output))
+def build_into(site: SiteFolder, output: Path | str) -> Result:
+    return run("build", "--config", str(site.config), "--output", str(output))
 
 
 def test_parent_not_writable_is_one_line(three_entry_site: SiteFolder, tmp_path, monkeypatch):
@@ -282,9 +275,8 @@ def test_parent_made_read_only_with_chmod_is_one_line(three_entry_site: SiteFold
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux's /proc")
-@pytest.mark.parametrize("command", ["build", "serve"])
-def test_output_under_proc_is_one_line(three_entry_site: SiteFolder, command: str):
-    result = build_into(three_entry_site, "/proc/nope", command)
+def test_output_under_proc_is_one_line(three_entry_site: SiteFolder):
+    result = build_into(three_entry_site, "/proc/nope")
     # Root may try, and /proc has no such entry; anyone else may not write in /proc.
     cause = "No such file or directory" if os.geteuid() == 0 else "Permission denied"
     expected = f"/proc/nope: error: cannot create the output folder: {cause}"
@@ -311,11 +303,10 @@ def test_output_whose_parent_is_missing_is_one_line(three_entry_site: SiteFolder
     assert_one_error_line(result, expected, 1)
 
 
-@pytest.mark.parametrize("command", ["build", "serve"])
-def test_output_that_is_a_file_is_one_line(three_entry_site: SiteFolder, tmp_path, command):
+def test_output_that_is_a_file_is_one_line(three_entry_site: SiteFolder, tmp_path):
     output = tmp_path / "a-file"
     output.write_text("not a folder")
-    result = build_into(three_entry_site, output, command)
+    result = build_into(three_entry_site, output)
     expected = (
         f"{output}: error: output path exists and is not a folder (--output / [build] output)"
     )

@@ -25,11 +25,13 @@ from feedtool.serve import (
     RSS,
     PreviewServer,
     Redirect,
+    SiteLook,
     accepts_gzip,
     content_type,
     etag_matches,
     locate,
     make_server,
+    served_url,
     watch,
 )
 
@@ -330,6 +332,84 @@ def test_a_missing_file_is_a_404_html_page(server: PreviewServer) -> None:
     assert headers["Content-Length"] == str(len(body))
 
 
+def test_the_404_page_looks_like_the_site_and_leads_home(server: PreviewServer) -> None:
+    server.look = SiteLook(title="Notes & Co", language="fr")
+    status, _, body = fetch(server, "/deep/er/<script>.html")
+    page = body.decode()
+    assert status == 404
+    assert '<html lang="fr">' in page
+    assert '<link rel="stylesheet" href="/style.css">' in page
+    assert '<header>\n<a href="/">Notes &amp; Co</a>\n</header>' in page
+    assert "<title>404 Not Found · Notes &amp; Co</title>" in page
+    assert "Nothing is published at <code>/deep/er/&lt;script&gt;.html</code>" in page
+    assert "<script>" not in page
+
+
+def test_the_404_page_links_no_stylesheet_when_the_site_has_none(
+    server: PreviewServer, site: Path
+) -> None:
+    (site / "style.css").unlink()
+    _, _, body = fetch(server, "/missing")
+    assert b"stylesheet" not in body
+    assert b'<a href="/">Home</a>' in body
+
+
+def test_a_missing_favicon_is_204_no_content_not_a_logged_404(site: Path) -> None:
+    lines: list[str] = []
+    with make_server(site, port=0, log=lines.append) as preview:
+        thread = threading.Thread(target=preview.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        status, headers, body = fetch(preview, "/favicon.ico")
+        head_status, _, _ = fetch(preview, "/favicon.ico", method="HEAD")
+        preview.shutdown()
+        thread.join(TIMEOUT)
+    assert (status, body, head_status) == (204, b"", 204)
+    assert "Content-Length" not in headers
+    assert lines == ["GET /favicon.ico 204", "HEAD /favicon.ico 204"]
+
+
+def test_a_favicon_of_the_site_is_served(server: PreviewServer, site: Path) -> None:
+    (site / "favicon.ico").write_bytes(b"\0\0\1\0icon")
+    status, headers, body = fetch(server, "/favicon.ico")
+    assert (status, body) == (200, b"\0\0\1\0icon")
+    assert headers["Content-Type"] == "image/vnd.microsoft.icon"
+
+
+def test_while_a_build_failure_stands_pages_list_it_and_feeds_stay(
+    server: PreviewServer,
+) -> None:
+    server.failure = ("entries/a.txt:3: error: bad <date>", "1 invalid entry; nothing published")
+    for path in ("/", "/categories/x/", "/index.html", "/missing"):
+        status, headers, body = fetch(server, path)
+        page = body.decode()
+        assert status == 503, path
+        assert headers["Retry-After"] == "2"
+        assert '<meta http-equiv="refresh" content="2">' in page
+        assert "entries/a.txt:3: error: bad &lt;date&gt;\n1 invalid entry" in page
+    status, _, body = fetch(server, "/rss.xml")
+    assert (status, body) == (200, RSS_BODY)
+    assert fetch(server, "/style.css")[0] == 200
+    assert fetch(server, "/favicon.ico")[0] == 204
+    server.failure = None
+    status, _, body = fetch(server, "/")
+    assert (status, body) == (200, INDEX_BODY)
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8000/"),
+        ("0.0.0.0", "http://127.0.0.1:8000/"),
+        ("::", "http://[::1]:8000/"),
+        ("::1", "http://[::1]:8000/"),
+        ("localhost", "http://localhost:8000/"),
+        ("192.168.1.20", "http://192.168.1.20:8000/"),
+    ],
+)
+def test_served_url_names_an_address_this_machine_reaches(host: str, url: str) -> None:
+    assert served_url(host, 8000) == url
+
+
 def test_a_file_with_a_trailing_slash_is_a_404(server: PreviewServer) -> None:
     status, _, _ = fetch(server, "/rss.xml/")
     assert status == 404
@@ -593,6 +673,23 @@ def test_watch_sees_a_single_file_created_later(
     config = tmp_path / "feedtool.toml"
     start_watch([config], lambda: changes.put("change"))
     config.write_text('title = "Notes"\n')
+    assert changes.get(timeout=TIMEOUT) == "change"
+
+
+def test_watch_asks_a_function_for_its_paths_at_every_poll(
+    tmp_path: Path, start_watch: Callable[..., threading.Thread]
+) -> None:
+    changes: queue.Queue[str] = queue.Queue()
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    watched = [first]
+    start_watch(lambda: list(watched), lambda: changes.put("change"))
+    (second / "a.txt").write_text("x")
+    assert_no_more(changes)
+    watched[:] = [second]
+    assert changes.get(timeout=TIMEOUT) == "change"  # the new folder's files appeared
+    (second / "b.txt").write_text("x")
     assert changes.get(timeout=TIMEOUT) == "change"
 
 
