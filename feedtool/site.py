@@ -59,11 +59,19 @@ class SiteLinks:
         return entry.link or self.page_url(entry)
 
     def tag_id(self, entry: Entry) -> str:
-        """The entry's RFC 4151 ``tag:`` URI, independent of the site URL's scheme and path."""
+        """The entry's RFC 4151 ``tag:`` URI, independent of the site URL's scheme and path.
+
+        The id is percent-encoded (UTF-8, RFC 3986, ``/`` too): a tag's specific part is
+        URI characters, so ``café`` ends ``caf%C3%A9``; letters, digits, ``-._~`` stay.
+        """
         return f"tag:{self.id_authority}:{quote(entry.id, safe='')}"
 
     def feed_tag_id(self, name: str) -> str:
-        return f"tag:{self.id_authority}:{name}"
+        """A feed's ``tag:`` URI: ``name`` (``feed``, ``category/<slug>``, ``archive/<n>``)
+        percent-encoded as ``tag_id`` encodes an entry's id, its ``/`` kept: the feed of
+        category ``東京`` is ``...:category/%E6%9D%B1%E4%BA%AC``; ASCII slugs stay as they are.
+        """
+        return f"tag:{self.id_authority}:{quote(name, safe='/')}"
 
     @property
     def id_authority(self) -> str:

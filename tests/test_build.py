@@ -25,6 +25,7 @@ from tests.conftest import SITE_URL, SiteFolder, article
 ALPHA_ID = "tag:news.example.org,2026:001_alpha"
 BETA_ID = "tag:news.example.org,2026:002_beta"
 GAMMA_ID = "tag:news.example.org,2026:003_gamma"
+ALPHA_POINTS_HTML = "<ul>\n<li>Point one of alpha.</li>\n<li>Point two of alpha.</li>\n</ul>"
 
 
 def parsed(site: SiteFolder, relative: str) -> feedparser.FeedParserDict:
@@ -50,17 +51,19 @@ def test_feeds_read_back_exactly_in_feedparser(three_entry_site: SiteFolder, nam
     assert alpha.title == "Alpha & Omega: <b>first</b>"
     assert alpha.link == SITE_URL + "entries/001_alpha.html"
     assert gamma.link == "https://elsewhere.example.com/g"
-    assert alpha.summary == "Point one of alpha.\nPoint two of alpha."
-    assert beta.summary == "Only point of beta."
+    assert alpha.summary == ALPHA_POINTS_HTML
+    assert beta.summary == "<ul>\n<li>Only point of beta.</li>\n</ul>"
     assert gamma.summary == (
-        "The body of gamma has no points, so its first paragraph is the summary."
+        "<p>The body of gamma has no points, so its first paragraph is the summary.</p>"
     )
     assert [tag.term for tag in alpha.tags] == ["Transit", "Café culture"]
     assert alpha.published_parsed == utc_struct("2026-01-01T09:00:00+00:00")
     assert gamma.published_parsed == utc_struct("2026-03-01T12:30:00+00:00")
     assert gamma.author == "Grace Hopper"
     assert alpha.author == "Test Desk"
-    assert alpha.content[0].value == ("<p>A body paragraph that ends properly.</p>")
+    assert alpha.content[0].value == (
+        ALPHA_POINTS_HTML + "\n<p>A body paragraph that ends properly.</p>"
+    )
 
 
 def test_rss_guid_is_not_a_permalink_and_self_link_is_absolute(three_entry_site: SiteFolder):
@@ -96,7 +99,7 @@ def test_json_feed_items_match_entries(three_entry_site: SiteFolder):
         "url": SITE_URL + "entries/001_alpha.html",
         "title": "Alpha & Omega: <b>first</b>",
         "summary": "Point one of alpha.\nPoint two of alpha.",
-        "content_html": "<p>A body paragraph that ends properly.</p>",
+        "content_html": ALPHA_POINTS_HTML + "\n<p>A body paragraph that ends properly.</p>",
         "date_published": "2026-01-01T09:00:00+00:00",
         "date_modified": "2026-01-01T09:00:00+00:00",
         "authors": [{"name": "Test Desk"}],
@@ -111,11 +114,12 @@ def test_summary_only_leaves_content_out(three_entry_site: SiteFolder):
     for name in ("rss.xml", "atom.xml"):
         entry = parsed(site, name).entries[-1]
         assert "content" not in entry
-        assert entry.summary == "Point one of alpha.\nPoint two of alpha."
+        assert entry.summary == ALPHA_POINTS_HTML
     assert b"content:encoded" not in site.read("rss.xml")
     item = json.loads(site.read("feed.json"))["items"][-1]
-    assert "content_html" not in item
-    assert item["content_text"] == item["summary"]
+    assert item["summary"] == "Point one of alpha.\nPoint two of alpha."
+    assert "content_text" not in item
+    assert item["content_html"] == ALPHA_POINTS_HTML  # the summary stands in, as HTML
 
 
 def test_limit_keeps_newest_entries_in_feeds(three_entry_site: SiteFolder):

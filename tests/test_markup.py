@@ -132,6 +132,17 @@ def test_plain_paragraphs_one_per_line_are_balanced() -> None:
     assert problem("<p>One.</p>\n<p>Two.</p>\n</div>") == (3, "</div> closes nothing")
 
 
+def test_a_list_of_points_before_plain_paragraphs_is_balanced() -> None:
+    # feedtool's summaries and content: the points' list, then the paragraphs.
+    assert unbalanced_tags("<ul>\n<li>One &amp; two.</li>\n<li>Three.</li>\n</ul>") is None
+    assert unbalanced_tags("<ul>\n<li>One.</li>\n</ul>\n<p>Body.</p>\n<p>More.</p>") is None
+    assert problem("<ul>\n<li>One.</li>\n</ul>\n<p>Body.</p>\n</ul>") == (
+        5,
+        "</ul> closes nothing",
+    )
+    assert problem("<ul>\n<li>One.</li>\n<p>Body.</p>") == (1, "<ul> is never closed")
+
+
 # The rules on generated HTML: elements nested in any way, each closed, are balanced,
 # and leaving out one end tag that HTML requires is always reported.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import tempfile
 from pathlib import Path
@@ -13,8 +12,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feedtool.build import build
+from feedtool.render.rss_atom import ATOM_NS, CONTENT_NS
 from feedtool.validate import validate_targets
 from tests.conftest import SiteFolder
+from tests.test_feed_content import list_items
 
 # Any character a person could type into an article, markup and quotes included; not
 # controls, surrogates, line separators or unassigned code points.
@@ -81,14 +82,25 @@ def test_every_feed_validates_and_round_trips_titles_points_and_keywords(article
                 # feedparser repairs element text, not attributes (Atom's term="...").
                 for term, keyword in zip(terms, data["keywords"], strict=True):
                     assert term in (keyword, as_feedparser_reads(keyword))
-                if name == "atom.xml":
-                    assert entry.summary == as_feedparser_reads("\n".join(data["points"]))
+                # The points arrive as a list, one item each, in the summary and content.
+                for markup in (entry.summary, entry.content[0].value):
+                    items = list_items(markup)
+                    assert len(items) == len(data["points"])
+                    for item, point in zip(items, data["points"], strict=True):
+                        assert item in (point, as_feedparser_reads(point))
         by_title = {data["title"]: data for data in articles}  # our own reading: exact
         rss = etree.fromstring(site.read("rss.xml"))
         for item in rss.iter("item"):
             data = by_title[item.findtext("title")]
-            assert html.unescape(item.findtext("description")) == "\n".join(data["points"])
+            assert list_items(item.findtext("description")) == data["points"]
+            assert list_items(item.findtext(f"{{{CONTENT_NS}}}encoded")) == data["points"]
+        atom = etree.fromstring(site.read("atom.xml"))
+        for entry in atom.iter(f"{{{ATOM_NS}}}entry"):
+            data = by_title[entry.findtext(f"{{{ATOM_NS}}}title")]
+            assert list_items(entry.findtext(f"{{{ATOM_NS}}}summary")) == data["points"]
+            assert list_items(entry.findtext(f"{{{ATOM_NS}}}content")) == data["points"]
         for item in json.loads(site.read("feed.json"))["items"]:
             data = by_title[item["title"]]
             assert item["summary"] == "\n".join(data["points"])
+            assert list_items(item["content_html"]) == data["points"]
             assert item["tags"] == data["keywords"]

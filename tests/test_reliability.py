@@ -96,12 +96,12 @@ def test_markup_in_every_field_is_escaped_in_feeds_and_round_trips(site: SiteFol
         tree = etree.fromstring(site.read(name))
         texts = [element.text for element in tree.iter() if isinstance(element.tag, str)]
         assert title in texts
-        summary = f"{HOSTILE} point.\n{WORLD_TEXT}."
-        if name == "atom.xml":
-            assert summary in texts  # <summary type="text">
-        else:
-            # RSS readers take description as HTML: the text is escaped once more.
-            assert escape(summary, quote=False) in texts
+        # The points as an HTML list (RSS description, Atom summary type="html"): each
+        # point's text escaped once more, so that it is never markup to a reader.
+        points = (
+            f"<ul>\n<li>{escape(HOSTILE, quote=False)} point.</li>\n<li>{WORLD_TEXT}.</li>\n</ul>"
+        )
+        assert texts.count(points) == 1
         categories = [
             element.get("term") or element.text for element in tree.iter("{*}category", "category")
         ]
@@ -113,7 +113,11 @@ def test_markup_in_every_field_is_escaped_in_feeds_and_round_trips(site: SiteFol
     assert item["title"] == title
     assert item["tags"] == [HOSTILE, WORLD_TEXT]
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt; &lt;/p&gt; &amp;amp;"
-    assert item["content_html"] == f"<p>{escaped} body.</p>\n<p>{WORLD_TEXT} body.</p>"
+    assert item["summary"] == f"{HOSTILE} point.\n{WORLD_TEXT}."
+    assert item["content_html"] == (
+        f"<ul>\n<li>{escaped} point.</li>\n<li>{WORLD_TEXT}.</li>\n</ul>\n"
+        f"<p>{escaped} body.</p>\n<p>{WORLD_TEXT} body.</p>"
+    )
 
 
 def test_markup_is_never_interpreted_in_html_pages(site: SiteFolder):

@@ -33,9 +33,9 @@ item_values = st.builds(
     updated=dates,
     author=text,
     summary=text,
-    summary_html=text,
     content=text,
     categories=st.lists(some_text, max_size=5).map(tuple),
+    language=text,
 )
 
 
@@ -48,12 +48,14 @@ def test_templated_items_are_feedgens_byte_for_byte(values):
 def test_one_templates_object_serves_every_shape_in_turn():
     templates = ItemTemplates()
     when = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
-    base = ItemValues("tag:x,2000:a", "A & B", "https://x/a", when, when, "", "", "", "", ())
+    base = ItemValues("tag:x,2000:a", "A & B", "https://x/a", when, when, "", "", "", ())
     variants = [
         _replace(base, author="Ann <ann>"),
-        _replace(base, summary='Say "hi"\nthen go', summary_html="Say &quot;hi&quot;"),
+        _replace(base, summary='<ul>\n<li>Say "hi"</li>\n<li>then &amp; go</li>\n</ul>'),
         _replace(base, content="<p>x &amp; y</p>"),
         _replace(base, categories=("a", 'b "quoted"', "c\td")),
+        _replace(base, language="fr-CA"),
+        _replace(base, language='x"<&\t'),
         base,
     ]
     for values in variants:
@@ -62,9 +64,7 @@ def test_one_templates_object_serves_every_shape_in_turn():
 
 def test_values_lxml_refuses_still_fail_as_feedgen_fails():
     when = datetime(2024, 5, 6, tzinfo=UTC)
-    values = ItemValues(
-        "tag:x,2000:a", "bad \x01 title", "https://x/a", when, when, "", "", "", "", ()
-    )
+    values = ItemValues("tag:x,2000:a", "bad \x01 title", "https://x/a", when, when, "", "", "", ())
     with pytest.raises(ValueError):
         feedgen_items(values)
     with pytest.raises(ValueError):

@@ -149,3 +149,37 @@ def test_rendering_a_loaded_site_in_memory_gives_the_files_a_build_publishes(
             if path.is_file() and path.name != MANIFEST_NAME
         }
         assert dict(render_site(site_data)) == published
+
+
+@pytest.mark.parametrize(
+    ("name", "tag"),
+    [
+        ("feed", "tag:news.example.org,2026:feed"),
+        ("archive/12", "tag:news.example.org,2026:archive/12"),
+        ("category/open-source", "tag:news.example.org,2026:category/open-source"),
+        ("category/c-1a2b3c4d5e", "tag:news.example.org,2026:category/c-1a2b3c4d5e"),
+        ("category/東京", "tag:news.example.org,2026:category/%E6%9D%B1%E4%BA%AC"),
+        ("category/київ", "tag:news.example.org,2026:category/%D0%BA%D0%B8%D1%97%D0%B2"),
+    ],
+)
+def test_feed_tag_ids_percent_encode_what_is_not_ascii_and_keep_ascii_names(
+    site: SiteFolder, name: str, tag: str
+):
+    assert collect_site((), site.settings()).feed_tag_id(name) == tag
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "tag"),
+    [
+        ("001_alpha", "tag:news.example.org,2026:001_alpha"),
+        ("v1.2-final~draft", "tag:news.example.org,2026:v1.2-final~draft"),
+        ("東京の話", "tag:news.example.org,2026:%E6%9D%B1%E4%BA%AC%E3%81%AE%E8%A9%B1"),
+        ("café", "tag:news.example.org,2026:caf%C3%A9"),
+        ("a b#c?", "tag:news.example.org,2026:a%20b%23c%3F"),
+    ],
+)
+def test_entry_tag_ids_percent_encode_what_is_not_uri_characters(
+    site: SiteFolder, entry_id: str, tag: str
+):
+    links = collect_site((), site.settings()).links
+    assert links.tag_id(entry(entry_id, "2026-01-01")._replace(id=entry_id)) == tag

@@ -139,5 +139,47 @@ def _newest(site: Site, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
 # The last few: an entry's RSS and Atom items, JSON item and page each show its content.
 @lru_cache(maxsize=4)
 def content_html(paragraphs: tuple[str, ...]) -> str:
-    """An entry's full content: one escaped HTML paragraph per body block."""
+    """An entry's paragraphs as HTML: one escaped ``<p>`` per body block, one per line."""
     return "\n".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
+
+
+def points_html(points: tuple[str, ...]) -> str:
+    """The strong points as an HTML list, one escaped ``<li>`` per point, one per line."""
+    items = "".join(f"<li>{escape(point, quote=False)}</li>\n" for point in points)
+    return f"<ul>\n{items}</ul>"
+
+
+def summary_html(entry: Entry) -> str:
+    """The summary as feeds give it to HTML readers (RSS ``description``, Atom ``summary``).
+
+    A summary made of the points is their list, so that readers show one point per line
+    and not one run-on line; any other summary (the first paragraph shortened, or a
+    ``Summary:`` line) is one escaped paragraph. "" for an entry without a summary.
+    """
+    if not entry.summary:
+        return ""
+    if entry.points and entry.summary == "\n".join(entry.points):
+        return points_html(entry.points)
+    return f"<p>{escape(entry.summary, quote=False)}</p>"
+
+
+def full_content_html(entry: Entry, summary_only: bool) -> str:
+    """The content feeds carry (RSS ``content:encoded``, Atom ``content``, JSON
+    ``content_html``): what the entry's page shows, the points' list then the paragraphs.
+
+    "" when there is none: with ``summary_only``, or for an entry without points or body.
+    """
+    if summary_only:
+        return ""
+    return _points_and_paragraphs(entry.points, entry.paragraphs)
+
+
+# The last few: an entry's RSS and Atom items and its JSON item show the same content.
+@lru_cache(maxsize=4)
+def _points_and_paragraphs(points: tuple[str, ...], paragraphs: tuple[str, ...]) -> str:
+    parts = []
+    if points:
+        parts.append(points_html(points))
+    if paragraphs:
+        parts.append(content_html(paragraphs))
+    return "\n".join(parts)

@@ -7,7 +7,7 @@ from typing import Any
 
 from feedtool import __version__
 from feedtool.entry import Entry
-from feedtool.render.feeds import GENERATOR_URI, FeedSpec, content_html
+from feedtool.render.feeds import GENERATOR_URI, FeedSpec, full_content_html, summary_html
 from feedtool.render.rss_atom import Rendered
 from feedtool.site import SiteLinks
 
@@ -95,13 +95,17 @@ def item_of(site: SiteLinks, entry: Entry) -> dict[str, Any]:
         "title": entry.title,
     }
     if entry.summary:
+        # Plain text, one point per line: JSON Feed's summary is not HTML.
         item["summary"] = entry.summary
-    paragraphs = () if site.settings.summary_only else entry.paragraphs
-    if paragraphs:
-        item["content_html"] = content_html(paragraphs)
+    content = full_content_html(entry, site.settings.summary_only)
+    if not content:
+        # JSON Feed requires content on every item: the summary stands in for the body,
+        # as the HTML of RSS's description, so that the points stay a list.
+        content = summary_html(entry)
+    if content:
+        item["content_html"] = content
     else:
-        # JSON Feed requires content on every item: the summary stands in for the body.
-        item["content_text"] = entry.summary or entry.title
+        item["content_text"] = entry.title
     item["date_published"] = entry.published.isoformat()
     item["date_modified"] = entry.updated.isoformat()
     if entry.author:

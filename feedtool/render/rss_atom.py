@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html import escape
 
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.base import BaseExtension
 
 # Registered by class: feedgen's load_extension("dc") first tries to import a module
 # feedgen.ext.dc_entry, which does not exist, and that failed search of the import path
@@ -34,7 +33,8 @@ from feedtool.render.feeds import (
     RSS_NAME,
     RSS_TYPE,
     FeedSpec,
-    content_html,
+    full_content_html,
+    summary_html,
 )
 from feedtool.site import SiteLinks
 
@@ -42,6 +42,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # A detached item names its namespaces itself; inside the feed, the root declares them.
 _DETACHED_NAMESPACES = (
@@ -49,22 +50,6 @@ _DETACHED_NAMESPACES = (
     ("</ns0:encoded>", "</content:encoded>"),
     (f' xmlns:dc="{DC_NS}"', ""),
 )
-
-
-class HtmlDescription(BaseEntryExtension):
-    """RSS readers take ``description`` as HTML, so the plain-text summary is escaped once more.
-
-    Otherwise a summary mentioning ``<script>`` would be markup to the reader. Atom says
-    ``type="text"`` instead, and keeps the summary as it is.
-    """
-
-    def __init__(self) -> None:
-        self.html: str | None = None
-
-    def extend_rss(self, item):  # noqa: ANN001, ANN201 - feedgen's extension interface
-        if self.html is not None:
-            item.find("description").text = self.html
-        return item
 
 
 class FeedHistory(BaseExtension):
@@ -173,16 +158,15 @@ class ItemValues:
     published: datetime
     updated: datetime
     author: str  # "" for none
-    summary: str  # "" for none
-    summary_html: str  # the summary escaped once more, for RSS's description (see HtmlDescription)
-    content: str  # the body as HTML; "" for none
+    summary: str  # as HTML (RSS description, Atom summary type="html"); "" for none
+    content: str  # the points and body as HTML; "" for none
     categories: tuple[str, ...]
+    language: str = ""  # the entry's Language:, the Atom entry's xml:lang; "" for none
 
 
 def item_values(site: SiteLinks, entry: Entry) -> ItemValues:
     """What the entry's items show; the entry is dated and has its body."""
     assert entry.published is not None and entry.updated is not None
-    paragraphs = () if site.settings.summary_only else entry.paragraphs
     return ItemValues(
         id=site.tag_id(entry),
         title=entry.title,
@@ -190,10 +174,10 @@ def item_values(site: SiteLinks, entry: Entry) -> ItemValues:
         published=entry.published,
         updated=entry.updated,
         author=entry.author or "",
-        summary=entry.summary,
-        summary_html=escape(entry.summary, quote=False),
-        content=content_html(paragraphs) if paragraphs else "",
+        summary=summary_html(entry),
+        content=full_content_html(entry, site.settings.summary_only),
         categories=entry.categories,
+        language=entry.language or "",
     )
 
 
@@ -201,7 +185,6 @@ def feedgen_items(values: ItemValues) -> tuple[str, str]:
     """The RSS item and the Atom entry as feedgen writes them, indented for their feeds."""
     item = FeedEntry()
     item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
-    item.register_extension("html_description", HtmlDescription, atom=False, rss=True)
     item.id(values.id)
     item.guid(values.id, permalink=False)
     item.title(values.title)
@@ -212,8 +195,8 @@ def feedgen_items(values: ItemValues) -> tuple[str, str]:
         item.author({"name": values.author})
         item.dc.dc_creator(values.author)
     if values.summary:
-        item.summary(values.summary, type="text")
-        item.html_description.html = values.summary_html
+        # Also RSS's description: HTML there too, escaped as text by the serializer.
+        item.summary(values.summary, type="html")
     if values.content:
         item.content(values.content, type="html")
     for category in values.categories:
@@ -224,6 +207,9 @@ def feedgen_items(values: ItemValues) -> tuple[str, str]:
     for detached, declared in _DETACHED_NAMESPACES:
         rss = rss.replace(detached, declared)
     atom_element = item.atom_entry()
+    if values.language:
+        # Readers inherit it in the entry's title, summary and content (RFC 4287, 2).
+        atom_element.set(XML_LANG, values.language)
     etree.indent(atom_element, space="  ", level=1)
     return rss, etree.tostring(atom_element, encoding="unicode")
 
@@ -300,26 +286,28 @@ class _Template:
         return "".join([part if part.__class__ is str else escaped[part] for part in self.parts])
 
 
+# Author or not, summary or not, content or not, how many categories, language or not.
+_Shape = tuple[bool, bool, bool, int, bool]
+
+
 class ItemTemplates:
     """Items written by filling in templates that feedgen wrote, one per shape of item.
 
     Building feedgen's objects for every entry costs ten times what the writing does. The
-    shape (author or not, summary or not, content or not, how many categories) decides
-    every element feedgen writes; the values only fill them in, escaped as lxml escapes
-    them. ``tests/test_render.py`` checks the result is feedgen's, byte for byte.
+    shape (author or not, summary or not, content or not, how many categories, language or
+    not) decides every element feedgen writes; the values only fill them in, escaped as
+    lxml escapes them. ``tests/test_render.py`` checks the result is feedgen's, byte for byte.
     """
 
     def __init__(self) -> None:
         # Per shape: the RSS and Atom templates, and the slots of both.
-        self._shapes: dict[
-            tuple[bool, bool, bool, int], tuple[_Template, _Template, frozenset[tuple[str, bool]]]
-        ] = {}
+        self._shapes: dict[_Shape, tuple[_Template, _Template, frozenset[tuple[str, bool]]]] = {}
 
     def render(self, values: ItemValues) -> tuple[str, str]:
         """The RSS item and the Atom entry, as ``feedgen_items`` writes them."""
         texts = (values.id, values.title, values.link, *values.categories)
         if not all(texts) or _NOT_PLAIN_XML.search(
-            "".join((*texts, values.author, values.summary, values.summary_html, values.content))
+            "".join((*texts, values.author, values.summary, values.content, values.language))
         ):
             return feedgen_items(values)  # it decides what to make of empty or odd values
         shape = (
@@ -327,6 +315,7 @@ class ItemTemplates:
             bool(values.summary),
             bool(values.content),
             len(values.categories),
+            bool(values.language),
         )
         templates = self._shapes.get(shape)
         if templates is None:
@@ -338,8 +327,8 @@ class ItemTemplates:
             "link": values.link,
             "author": values.author,
             "summary": values.summary,
-            "summary_html": values.summary_html,
             "content": values.content,
+            "language": values.language,
             "published_rfc": rfc2822(values.published),
             "published_iso": values.published.isoformat(),
             "updated_iso": values.updated.isoformat(),
@@ -356,7 +345,7 @@ class ItemTemplates:
 
 
 def _templates(
-    has_author: bool, has_summary: bool, has_content: bool, categories: int
+    has_author: bool, has_summary: bool, has_content: bool, categories: int, has_language: bool
 ) -> tuple[_Template, _Template]:
     marked = ItemValues(
         id=_MARK.format("id"),
@@ -366,9 +355,9 @@ def _templates(
         updated=_TEMPLATE_UPDATED,
         author=_MARK.format("author") if has_author else "",
         summary=_MARK.format("summary") if has_summary else "",
-        summary_html=_MARK.format("summary_html") if has_summary else "",
         content=_MARK.format("content") if has_content else "",
         categories=tuple(_MARK.format(f"category_{number}") for number in range(categories)),
+        language=_MARK.format("language") if has_language else "",
     )
     rss, atom = feedgen_items(marked)
     rss = rss.replace(formatRFC2822(_TEMPLATE_PUBLISHED), _MARK.format("published_rfc"))
