@@ -18,6 +18,7 @@ the files are damaged or not ours, the cache is discarded with a warning, never 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -53,9 +54,22 @@ def cache_folder(settings: Settings) -> Path:
     return base / CACHE_DIR
 
 
+@functools.cache
+def code_key() -> str:
+    """A hash of feedtool's own code: a cache made by other code (another version, or a
+    change between releases that renders differently) is never used. Reading the
+    package's files costs a few milliseconds, once per process."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def settings_key(settings: Settings) -> str:
-    """A hash of every setting and of feedtool's version: any change invalidates the cache."""
-    values = [__version__] + [
+    """A hash of every setting and of feedtool's code: any change invalidates the cache."""
+    values = [code_key()] + [
         repr(getattr(settings, item.name))
         for item in fields(settings)
         if item.compare and item.name != "config_path"

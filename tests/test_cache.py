@@ -6,6 +6,7 @@ import marshal
 import pickle
 import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -75,3 +76,20 @@ def test_an_entry_pickled_reads_back_field_for_field(entry: Entry):
     # How parse workers send entries to the build.
     read_back = pickle.loads(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
     assert type(read_back) is Entry and every_field(read_back) == every_field(entry)
+
+
+def test_a_change_to_feedtools_code_discards_the_cache(tmp_path: Path, monkeypatch):
+    import shutil
+
+    import feedtool.cache
+
+    copy = tmp_path / "feedtool"
+    shutil.copytree(Path(feedtool.cache.__file__).parent, copy)
+    monkeypatch.setattr(feedtool.cache, "__file__", str(copy / "cache.py"))
+    feedtool.cache.code_key.cache_clear()
+    before = feedtool.cache.code_key()
+    renderer = copy / "render" / "html.py"
+    renderer.write_text(renderer.read_text() + "\n# renders differently now\n")
+    feedtool.cache.code_key.cache_clear()
+    assert feedtool.cache.code_key() != before
+    feedtool.cache.code_key.cache_clear()
