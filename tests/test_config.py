@@ -170,7 +170,9 @@ def test_a_bad_value_given_as_an_option_names_no_line_of_the_file(tmp_path: Path
 @pytest.mark.parametrize("key", ["entries", "output"])
 def test_an_empty_folder_name_is_an_error(tmp_path: Path, key: str):
     config = write(tmp_path, f'[site]\nurl = "https://e.org/"\n[build]\n{key} = ""\n')
-    with pytest.raises(ConfigError, match=rf"\[build\] {key} is empty: set it to the folder to") as caught:
+    with pytest.raises(
+        ConfigError, match=rf"\[build\] {key} is empty: set it to the folder to"
+    ) as caught:
         load_settings(config)
     assert caught.value.line == 4
 
