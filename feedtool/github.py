@@ -100,7 +100,7 @@ def workflow_path(path: str, base: Path) -> str:
     ):
         relative = Path(candidate)
         if relative.is_relative_to(folder):
-            return relative.relative_to(folder).as_posix() or "."
+            return relative.relative_to(folder).as_posix()
     return Path(absolute).as_posix()
 
 
