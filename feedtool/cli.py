@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -17,6 +17,7 @@ from feedtool import __version__
 from feedtool.build import EntriesRejected, build
 from feedtool.config import CONFIG_NAME, Settings, load_settings
 from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
+from feedtool.github import Annotation, commands, diagnostic_annotation, error_annotations
 from feedtool.init import CACHE_IGNORE, init_site
 from feedtool.new import create_entry, entries_folder, new_entry_text
 from feedtool.publish import BuildRejected
@@ -50,11 +51,16 @@ def _print_warnings(warnings: Iterable[Diagnostic]) -> None:
         click.echo(str(warning), err=True)
 
 
-def _settings(config: Path | None, require_url: bool = True, **overrides: Any) -> Settings:
+def _settings(
+    config: Path | None,
+    require_url: bool = True,
+    fail: Callable[[FeedtoolError], NoReturn] = _fail,
+    **overrides: Any,
+) -> Settings:
     try:
         return load_settings(config, overrides, require_url=require_url)
     except FeedtoolError as error:
-        _fail(error)
+        fail(error)
 
 
 config_option = click.option(
@@ -64,12 +70,12 @@ config_option = click.option(
 )
 
 
-def format_option(help_text: str):  # type: ignore[no-untyped-def]
-    """``--format text|json``, text by default."""
+def format_option(help_text: str, choices: tuple[str, ...] = ("text", "json")):  # type: ignore[no-untyped-def]
+    """``--format text|json`` (or other ``choices``), text by default."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(["text", "json"]),
+        type=click.Choice(list(choices)),
         default="text",
         show_default=True,
         help=help_text,
@@ -128,8 +134,10 @@ def settings_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
-def _site_settings(config: Path | None, **options: Any) -> Settings:
-    return _settings(config, **_overrides(options))
+def _site_settings(
+    config: Path | None, fail: Callable[[FeedtoolError], NoReturn] = _fail, **options: Any
+) -> Settings:
+    return _settings(config, fail=fail, **_overrides(options))
 
 
 def _overrides(options: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +145,15 @@ def _overrides(options: dict[str, Any]) -> dict[str, Any]:
     # Option names that differ from the settings' field names.
     renamed = {"site_url": "url", "timezone": "timezone_name"}
     return {renamed.get(name, name): value for name, value in options.items()}
+
+
+def _fail_github(error: FeedtoolError) -> NoReturn:
+    """``_fail`` for ``--format github``: each problem as a workflow command."""
+    for line in commands(error_annotations(error), Path.cwd()):
+        click.echo(line)
+    if isinstance(error, EntriesRejected | BuildRejected):
+        click.echo(str(error), err=True)  # the closing line: how many, nothing published
+    sys.exit(EXIT_USAGE if isinstance(error, ConfigError) else EXIT_PROBLEMS)
 
 
 class _Commands(click.Group):
@@ -214,6 +231,10 @@ def init_command(folder: Path) -> None:
     is_flag=True,
     help="Publish into an output folder that holds files feedtool did not publish.",
 )
+@format_option(
+    "Errors and warnings as path:line lines, or as GitHub Actions annotations.",
+    choices=("text", "github"),
+)
 def build_command(
     config: Path | None,
     check: bool,
@@ -221,6 +242,7 @@ def build_command(
     no_cache: bool,
     quiet: bool,
     force: bool,
+    output_format: str,
     **options: Any,
 ) -> None:
     """Build the feeds and pages of the entries folder into the output folder.
@@ -229,8 +251,11 @@ def build_command(
     Example:
       feedtool build --site-url https://example.org/news/ --limit 20
       feedtool build --check      # in CI: is public/ up to date?
+      feedtool build --check --format github   # in GitHub Actions: annotated
     """
-    settings = _site_settings(config, **options)
+    github = output_format == "github"
+    fail = _fail_github if github else _fail
+    settings = _site_settings(config, fail=fail, **options)
     progress = None
     if not quiet and sys.stderr.isatty():
         progress = partial(click.progressbar, label="Building", file=sys.stderr)
@@ -244,8 +269,13 @@ def build_command(
             force=force,
         )
     except FeedtoolError as error:
-        _fail(error)
-    _print_warnings(report.warnings)
+        fail(error)
+    if github:
+        warnings = [diagnostic_annotation(w, "feedtool build") for w in report.warnings]
+        for line in commands(warnings, Path.cwd()):
+            click.echo(line)
+    else:
+        _print_warnings(report.warnings)
     result = report.result
     output = settings.output
     if check:
@@ -254,7 +284,14 @@ def build_command(
         for relative in result.removed:
             click.echo(f"would remove {output / relative}")
         if result.changed:
-            click.echo(f"{len(result.changed)} file(s) in {output} are out of date", err=True)
+            stale = f"{len(result.changed)} file(s) in {output} are out of date"
+            if github:
+                hint = f"{stale}; run feedtool build and commit {output}"
+                click.echo(
+                    Annotation("error", hint, title="feedtool build --check").command(Path.cwd())
+                )
+            else:
+                click.echo(stale, err=True)
             sys.exit(EXIT_PROBLEMS)
         if not quiet:
             click.echo(f"{output} is up to date ({report.entries} entries)")
@@ -441,43 +478,60 @@ def touch_command(files: tuple[Path, ...], config: Path | None) -> None:
 
 @main.command("validate")
 @click.argument("targets", nargs=-1, required=True)
-@format_option("One line per finding, or a JSON list.")
+@format_option(
+    "One line per finding, a JSON list, or GitHub Actions annotations.",
+    choices=("text", "json", "github"),
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
-    "--quiet", "-q", is_flag=True, help="Text format: print the findings only, no summary lines."
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Text and github formats: print the findings only, no summary lines.",
+)
+@click.option(
+    "--feeds-only",
+    is_flag=True,
+    help="Skip named files that are not feeds, as in a folder, instead of failing on them.",
 )
 def validate_command(
-    targets: tuple[str, ...], output_format: str, strict: bool, quiet: bool
+    targets: tuple[str, ...], output_format: str, strict: bool, quiet: bool, feeds_only: bool
 ) -> None:
     """Check RSS 2.0, Atom 1.0 and JSON Feed files, folders, http(s) URLs or - (stdin).
 
     Each finding is printed as `path:line:column: error|warning: CODE: message`, then a
-    summary line per file and a total line (`3 feeds: 1 error, 0 warnings`). Exit 0 with
-    no errors (warnings allowed unless --strict), 1 with errors, 2 on a usage error.
+    summary line per file and a total line (`3 feeds: 1 error, 0 warnings`); with
+    --format github, as a GitHub Actions annotation (`::error file=...::message`). Exit 0
+    with no errors (warnings allowed unless --strict), 1 with errors, 2 on a usage error.
 
     \b
     Example:
       feedtool validate public/
       feedtool validate https://example.org/feed.xml --format json
+      feedtool validate --feeds-only --format github $(git diff --name-only main)
       curl -s https://example.org/feed.xml | feedtool validate -
     """
     # Imported here: the validator's schemas load slowly, and only this command needs them.
     from feedtool.validate import (
         TargetsError,
         exit_status,
+        render_github,
         render_json,
         render_text,
         validate_targets,
     )
 
     try:
-        reports = validate_targets(targets)
+        reports = validate_targets(targets, feeds_only=feeds_only)
     except TargetsError as error:
         raise click.UsageError(str(error)) from None
     if output_format == "json":
         click.echo(render_json(reports))
     else:
-        text = render_text(reports, quiet=quiet)
+        if output_format == "github":
+            text = render_github(reports, Path.cwd(), quiet=quiet)
+        else:
+            text = render_text(reports, quiet=quiet)
         if text:  # quiet and clean: print nothing, not an empty line
             click.echo(text)
     sys.exit(exit_status(reports, strict))

@@ -18,11 +18,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedtool.errors import PublishError
+
+if TYPE_CHECKING:
+    from feedtool.validate.report import Finding
 
 MANIFEST_NAME = ".feedtool-manifest"
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -66,11 +70,15 @@ class PublishResult:
 
 
 class BuildRejected(PublishError):
-    """The new files failed their checks: nothing was published."""
+    """The new files failed their checks: nothing was published.
 
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s) in the rendered files; nothing published")
-        self.problems = problems
+    ``findings`` are the validator's errors; ``problems`` the same as text lines.
+    """
+
+    def __init__(self, findings: Sequence[Finding]):
+        super().__init__(f"{len(findings)} problem(s) in the rendered files; nothing published")
+        self.findings = tuple(findings)
+        self.problems = [str(finding) for finding in self.findings]
 
 
 def staging_path(output: Path) -> Path:

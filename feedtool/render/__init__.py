@@ -20,7 +20,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from feedtool.entry import Entry
 from feedtool.publish import StageWriter, same_bytes
@@ -68,6 +68,9 @@ from feedtool.render.rss_atom import (
     with_items,
 )
 from feedtool.site import Site, SiteLinks
+
+if TYPE_CHECKING:
+    from feedtool.validate.report import Finding
 
 FEED_NAMES = (RSS_NAME, ATOM_NAME, JSON_NAME)
 RSS, ATOM, JSON = "rss", "atom", "json"
@@ -319,7 +322,7 @@ class Made(NamedTuple):
 
     path: str
     changed: bool
-    problems: tuple[str, ...] = ()
+    problems: tuple[Finding, ...] = ()
 
 
 class Batch(NamedTuple):
@@ -352,11 +355,11 @@ def make_outputs(batch: Batch) -> list[Made]:
     return made
 
 
-def _validation_errors(document: bytes, path: str, batch: Batch) -> tuple[str, ...]:
+def _validation_errors(document: bytes, path: str, batch: Batch) -> tuple[Finding, ...]:
     from feedtool.validate import validate_document  # slow to import; only builds need it
 
     where = os.path.join(batch.published or "", path)
-    return tuple(str(finding) for finding in validate_document(document, where).errors)
+    return validate_document(document, where).errors
 
 
 def render_pieces(links: SiteLinks, entries: list[Entry], piece_file: str) -> list[Location]:

@@ -14,6 +14,7 @@ from feedtool.validate.report import (
     Finding,
     Report,
     exit_status,
+    render_github,
     render_json,
     render_text,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Report",
     "TargetsError",
     "exit_status",
+    "render_github",
     "render_json",
     "render_text",
     "validate_document",

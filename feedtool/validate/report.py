@@ -1,11 +1,14 @@
-"""Findings and reports, and the two ways of showing them: text for people, JSON for tools."""
+"""Findings and reports, and the ways of showing them: text for people, JSON for tools,
+GitHub Actions annotations for pull requests."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from feedtool.github import finding_annotation
 from feedtool.validate.codes import Issue, level
 
 
@@ -73,9 +76,21 @@ def render_text(reports: Sequence[Report], *, quiet: bool = False) -> str:
             counts = _counts(len(report.errors), len(report.warnings))
             lines.append(f"{report.path}: {report.kind}, {counts}")
     if not quiet:
-        errors = sum(len(r.errors) for r in reports)
-        warnings = sum(len(r.warnings) for r in reports)
-        lines.append(f"{_plural(len(reports), 'feed')}: {_counts(errors, warnings)}")
+        lines.append(_total(reports))
+    return "\n".join(lines)
+
+
+def render_github(reports: Sequence[Report], base: Path, *, quiet: bool = False) -> str:
+    """A GitHub Actions workflow command per finding (``::error file=F,line=L,col=C,
+    title=CODE::message``), then the total line of ``render_text`` unless ``quiet``.
+
+    Paths are relative to ``base`` (the working folder) when inside it. There are no
+    summary lines: a file's name must not start a line that the runner reads, since a
+    name such as ``::stop-commands::x`` would be taken for a command.
+    """
+    lines = [finding_annotation(f).command(base) for report in reports for f in report.findings]
+    if not quiet:
+        lines.append(_total(reports))
     return "\n".join(lines)
 
 
@@ -101,6 +116,12 @@ def exit_status(reports: Sequence[Report], strict: bool) -> int:
     """0 when nothing is wrong (warnings allowed unless strict), 1 otherwise."""
     failing = any(r.errors or (strict and r.warnings) for r in reports)
     return 1 if failing else 0
+
+
+def _total(reports: Sequence[Report]) -> str:
+    errors = sum(len(r.errors) for r in reports)
+    warnings = sum(len(r.warnings) for r in reports)
+    return f"{_plural(len(reports), 'feed')}: {_counts(errors, warnings)}"
 
 
 def _counts(errors: int, warnings: int) -> str:

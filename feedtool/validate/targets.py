@@ -35,11 +35,15 @@ class TargetsError(ValueError):
     """Targets that cannot be validated together: standard input named more than once."""
 
 
-def validate_targets(targets: Sequence[str], stdin: BinaryIO | None = None) -> list[Report]:
+def validate_targets(
+    targets: Sequence[str], stdin: BinaryIO | None = None, *, feeds_only: bool = False
+) -> list[Report]:
     """Validate files, every feed in folders (recursively, in sorted order) and URLs.
 
     A missing path or a failed fetch is a report with an error, never an exception.
-    In a folder, a file that is not a feed is skipped; named on its own, it is an error.
+    In a folder, a file that is not a feed is skipped; named on its own, it is an error,
+    unless ``feeds_only``: then it is skipped as in a folder (for pre-commit, which
+    names every changed ``.json`` and ``.xml`` file, feeds or not).
     ``-`` reads one document from ``stdin`` (default: the process's standard input),
     named ``<stdin>``; naming it twice raises ``TargetsError`` before anything is read.
     """
@@ -53,6 +57,8 @@ def validate_targets(targets: Sequence[str], stdin: BinaryIO | None = None) -> l
             reports.append(_validate_url(target))
         elif os.path.isdir(target):
             reports.extend(_validate_folder(target))
+        elif feeds_only:
+            reports.extend(_validate_if_feed(target))
         else:
             reports.append(_validate_file(target))
     return reports
@@ -65,6 +71,18 @@ def _validate_file(path: str) -> Report:
     except OSError as error:
         return _unreadable(path, error)
     return validate_document(data, path)
+
+
+def _validate_if_feed(path: str) -> list[Report]:
+    """The file's report if it is a feed (or cannot be read), else nothing."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except OSError as error:
+        return [_unreadable(path, error)]
+    if not _may_be_feed(data[:_SNIFF_BYTES]) or detect(data).kind not in FEED_KINDS:
+        return []
+    return [validate_document(data, path)]
 
 
 def _validate_stdin(stdin: BinaryIO | None) -> Report:
