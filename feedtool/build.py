@@ -15,12 +15,12 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
@@ -67,7 +67,8 @@ PROGRESS_MIN_OUTPUTS = 300
 PARSE_BATCH = 256
 OUTPUT_BATCH_PIECES = 256
 
-Progress = Callable[[int], AbstractContextManager[Any]]
+# Called with the outputs made so far and their total, as a large build makes them.
+Progress = Callable[[int, int], None]
 
 
 class EntriesRejected(FeedtoolError):
@@ -111,7 +112,7 @@ def build(
     what did not change: parsing unchanged files, rendering unchanged outputs, and
     everything when no input changed; ``cache_dir`` puts that cache elsewhere (the preview
     of ``feedtool serve`` keeps its own). ``check_only`` always renders and compares every
-    file. ``progress(total)`` makes a bar (with ``update(n)``) for builds of many entries.
+    file. ``progress(done, total)`` is called as outputs are made, for builds of many.
     Raises ``EntriesRejected`` for invalid entries and ``BuildRejected`` for invalid feeds;
     nothing is published then. Raises ``OutputFolderRefused`` before writing anything for
     an output folder that must not be published into (see ``check_output_folder``;
@@ -401,12 +402,14 @@ def _make_outputs(
         for batch in batches(jobs, OUTPUT_BATCH_PIECES, weight=job_size)
     )
     made: list[Made] = []
-    show_progress = progress is not None and count >= PROGRESS_MIN_OUTPUTS
-    with progress(count) if progress and show_progress else nullcontext() as bar:
-        for outcomes in workers.map(make_outputs, tasks, items=count):
-            made += outcomes
-            if bar is not None:
-                bar.update(len(outcomes))
+    if count < PROGRESS_MIN_OUTPUTS:
+        progress = None
+    if progress is not None:
+        progress(0, count)
+    for outcomes in workers.map(make_outputs, tasks, items=count):
+        made += outcomes
+        if progress is not None:
+            progress(len(made), count)
     return made
 
 

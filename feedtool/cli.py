@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -156,6 +155,23 @@ def _fail_github(error: FeedtoolError) -> NoReturn:
     sys.exit(EXIT_USAGE if isinstance(error, ConfigError) else EXIT_PROBLEMS)
 
 
+class _ProgressBar:
+    """``build``'s progress callback, drawn as Click's bar on standard error."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Building", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
 class _Commands(click.Group):
     """Lists each command with the whole first sentence of its help, never cut short."""
 
@@ -256,20 +272,21 @@ def build_command(
     github = output_format == "github"
     fail = _fail_github if github else _fail
     settings = _site_settings(config, fail=fail, **options)
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        progress = partial(click.progressbar, label="Building", file=sys.stderr)
+    bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
         report = build(
             settings,
             check_only=check,
             skip_invalid=skip_invalid,
             use_cache=not no_cache,
-            progress=progress,
+            progress=bar,
             force=force,
         )
     except FeedtoolError as error:
         fail(error)
+    finally:
+        if bar is not None:
+            bar.close()
     if github:
         warnings = [diagnostic_annotation(w, "feedtool build") for w in report.warnings]
         for line in commands(warnings, Path.cwd()):

@@ -302,38 +302,23 @@ def test_an_invalid_feed_is_never_published(
     assert site.snapshot() == before
 
 
-class RecordingBar:
-    """Stands in for click.progressbar: remembers its length and every update."""
-
-    made: list[RecordingBar] = []
-
-    def __init__(self, length: int):
-        self.length = length
-        self.done = 0
-        RecordingBar.made.append(self)
-
-    def __enter__(self) -> RecordingBar:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        pass
-
-    def update(self, count: int) -> None:
-        self.done += count
-
-
-def test_progress_bar_counts_every_output_of_a_big_build(site: SiteFolder):
-    RecordingBar.made = []
+def test_progress_is_reported_to_a_callback_up_to_every_output_of_a_big_build(
+    site: SiteFolder,
+):
+    calls: list[tuple[int, int]] = []
     for number in range(feedtool.build.PROGRESS_MIN_OUTPUTS):
         site.add(f"{number:04d}.txt", article(title=f"Entry {number}", date="2026-01-01"))
-    build(site.settings(), use_cache=False, progress=RecordingBar)
-    (bar,) = RecordingBar.made
-    assert bar.length == bar.done == len(site.snapshot()) - 1  # all but the manifest
+    build(
+        site.settings(), use_cache=False, progress=lambda done, total: calls.append((done, total))
+    )
+    outputs = len(site.snapshot()) - 1  # all but the manifest
+    assert calls[0] == (0, outputs) and calls[-1] == (outputs, outputs)
+    assert [done for done, _ in calls] == sorted({done for done, _ in calls})
 
 
 def test_small_builds_and_piped_output_show_no_progress_bar(three_entry_site: SiteFolder):
-    RecordingBar.made = []
-    build(three_entry_site.settings(), progress=RecordingBar)
-    assert RecordingBar.made == []
+    calls: list[tuple[int, int]] = []
+    build(three_entry_site.settings(), progress=lambda done, total: calls.append((done, total)))
+    assert calls == []
     result = CliRunner().invoke(main, ["build", "--config", str(three_entry_site.config)])
     assert "Building" not in result.output
