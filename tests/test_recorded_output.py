@@ -37,9 +37,9 @@ def _bench_site_config() -> str:
 RECORDED = {
     "default settings": (
         2702,
-        "6e6a588651d1622e920e8198511e81f39ac38ee7f64ff07965f85d3ae75d5d92",
+        "83869a36ee24a666b48279c8b0cde124a173e57f819c4330b6d0816b18332973",
     ),
-    "--limit 0": (2655, "bc7599a9303ca998674c617f5fa2f3e51697da7591e93a0fde417d4518581f0e"),
+    "--limit 0": (2655, "1ebbd032168ff825cdb9e21a49df022c3d760c382281850b31176745a9b24e5c"),
 }
 
 
