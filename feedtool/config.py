@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feedtool.entry import header_key
 from feedtool.errors import ConfigError, ConfigProblems
 from feedtool.language import is_language_tag
 
@@ -42,9 +43,22 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "max_entry_size": int,
         "archive_size": int,
     },
+    "format": {
+        "points_headers": list,
+        "keyword_headers": list,
+    },
 }
 
-_TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
+# Keys that have no command-line option: a list of headers is a property of a site's
+# articles, written once, and would not fit in one option's value.
+FILE_ONLY_KEYS = frozenset({"format.points_headers", "format.keyword_headers"})
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list of strings",
+}
 
 _ID_AUTHORITY = re.compile(
     r"^(?P<name>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s,]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}),"
@@ -69,6 +83,10 @@ class Settings:
     summary_only: bool = False
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
     archive_size: int = DEFAULT_ARCHIVE_SIZE
+    # Headers the site's articles use besides the format's own (entry.POINTS_HEADERS and
+    # entry.KEYWORDS_HEADERS); see entry.article_headers.
+    points_headers: tuple[str, ...] = ()
+    keyword_headers: tuple[str, ...] = ()
     config_path: Path | None = None
     # Lines of each key in the config file, to point errors at them.
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)
@@ -108,6 +126,10 @@ def load_settings(
         fields[name] = base / value if name in ("entries", "output") else value
     given = {name: value for name, value in (overrides or {}).items() if value is not None}
     fields.update(given)
+    for name in _HEADER_LISTS:
+        # A library caller may give a list; settings hold tuples, to stay hashable.
+        if isinstance(fields.get(name), list):
+            fields[name] = tuple(fields[name])
     settings = Settings(config_path=path if found else None, key_lines=key_lines, **fields)
     if not found and config is None and require_url and not settings.url:
         # An empty folder: one pointer to `init` beats one missing setting at a time.
@@ -137,6 +159,7 @@ _FOLDER_KEYS = {
 }
 # Settings fields whose name differs from their key in the file.
 _FIELD_NAMES = {"timezone": "timezone_name"}
+_HEADER_LISTS = ("points_headers", "keyword_headers")
 
 
 def _read_config_file(
@@ -173,9 +196,15 @@ def _read_config_file(
                 message = f"unknown key {table}.{key} (known: {known})"
                 problems.append(ConfigError(message, str(path), line))
             # bool is an int in Python; `limit = true` is still a mistake.
-            elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            elif (
+                not isinstance(value, expected)
+                or (expected is int and isinstance(value, bool))
+                or (expected is list and not all(isinstance(item, str) for item in value))
+            ):
                 message = f"{table}.{key} must be {_TYPE_NAMES[expected]}, got {value!r}"
                 problems.append(ConfigError(message, str(path), line))
+            elif expected is list:
+                values[key] = tuple(value)
             elif key in _FOLDER_KEYS and not value.strip():
                 purpose, example = _FOLDER_KEYS[key]
                 message = (
@@ -244,6 +273,7 @@ def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[s
                 f"{settings.archive_size} (--archive-size / [build] archive_size)"
             ),
         )
+    yield from _header_problems(settings)
     try:
         ZoneInfo(settings.timezone_name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -271,6 +301,29 @@ def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[s
                 "as in RFC 4151, e.g. 'example.org,2026' (--id-authority / [site] id_authority)"
             ),
         )
+
+
+def _header_problems(settings: Settings) -> Iterator[tuple[str, str]]:
+    """Headers in [format] that no line could match."""
+    for name in _HEADER_LISTS:
+        for header in getattr(settings, name):
+            if not isinstance(header, str):
+                yield f"format.{name}", f"format.{name} must be a list of strings, got {header!r}"
+                continue
+            key = header_key(header)
+            if not key:
+                yield (
+                    f"format.{name}",
+                    f"[format] {name}: {header!r} is not a header: it has no words",
+                )
+            elif name == "keyword_headers" and ":" in key:
+                yield (
+                    f"format.{name}",
+                    (
+                        f"[format] {name}: {header!r} has a colon inside; a keywords line is "
+                        "the header, a colon and the keywords, so the header cannot hold one"
+                    ),
+                )
 
 
 def _url_problem(url: str | None, config: str) -> str | None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -35,8 +38,57 @@ CHROME_LINES = frozenset(
     }
 )
 
+# Whole lines that start the points, in any case, with or without accents, as
+# docs/article-format.md lists them by language. Only words that are rarely a line of their
+# own in an article: "Summary", "En bref" or "In sintesi" often head a paragraph, whose
+# wrapped lines would become points.
 POINTS_HEADERS = frozenset(
-    {"strong points", "highlights", "key points", "key highlights", "key takeaways"}
+    {
+        # English
+        "strong points",
+        "highlights",
+        "key points",
+        "key highlights",
+        "key takeaways",
+        "key facts",
+        "at a glance",
+        # French
+        "points forts",
+        "points clés",
+        "les points clés",
+        "à retenir",
+        "ce qu'il faut retenir",
+        "l'essentiel",
+        "faits saillants",
+        # German
+        "das wichtigste",
+        "das wichtigste in kürze",
+        "auf einen blick",
+        "kernpunkte",
+        "die wichtigsten punkte",
+        # Spanish
+        "puntos clave",
+        "puntos destacados",
+        "lo más importante",
+        "lo esencial",
+        "claves",
+        "las claves",
+        # Italian
+        "punti chiave",
+        "i punti chiave",
+        "punti salienti",
+        "da sapere",
+        # Portuguese
+        "pontos principais",
+        "principais pontos",
+        "pontos-chave",
+        "destaques",
+        "o essencial",
+        # Japanese
+        "要点",
+        "ポイント",
+        "この記事のポイント",
+    }
 )
 
 METADATA_KEYS = {
@@ -52,27 +104,66 @@ METADATA_KEYS = {
     "language": "language",
 }
 
-# Lines starting with one of these (any case, any run of space for the space) and a colon
-# give the keywords.
-KEYWORDS_HEADERS = ("key words", "keywords", "tags", "topics")
+# Lines starting with one of these (any case, with or without accents, any run of space
+# for the space) and a colon give the keywords. Words that start a sentence of an article
+# with a colon after them ("Note:", "Sujet:") are not among them.
+KEYWORDS_HEADERS = (
+    # English
+    "key words",
+    "keywords",
+    "tags",
+    "topics",
+    # French
+    "mots-clés",
+    "mots clés",
+    "mots-clefs",
+    "mots clefs",
+    "étiquettes",
+    "thèmes",
+    # German
+    "schlagwörter",
+    "schlagworte",
+    "schlagwoerter",
+    "stichwörter",
+    "stichworte",
+    "stichwoerter",
+    "themen",
+    # Spanish
+    "palabras clave",
+    "palabras claves",
+    "etiquetas",
+    "temas",
+    # Italian
+    "parole chiave",
+    "tag",
+    "argomenti",
+    "temi",
+    # Portuguese
+    "palavras-chave",
+    "palavras chave",
+    "assuntos",
+    # Japanese
+    "キーワード",
+    "関連キーワード",
+    "タグ",
+)
 
 SUMMARY_LIMIT = 300
 
 # The body line `feedtool new` writes; an article that still holds it is not finished.
 BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
 
+# Keywords are split at commas, the ideographic comma of Japanese and Chinese text and the
+# full-width comma.
+_KEYWORD_SEPARATORS = re.compile("[,、，]")
+
 # The value is trimmed in Python: a lazy ``(.*?)\s*$`` backtracks quadratically on a long
 # line with inner runs of space, and a hostile file must not hang the build.
 _METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:(.*)$")
-_KEYWORDS_LINE = re.compile(
-    r"^\s*(?:"
-    + "|".join(r"\s+".join(map(re.escape, header.split())) for header in KEYWORDS_HEADERS)
-    + r")\s*:(.*)$",
-    re.IGNORECASE,
-)
 # A marker needs a space after it (or to end the line), so "-5 degrees" and "1.5 million"
 # keep their first characters.
-_BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·]\s*|\d{1,3}[.)](?:\s+|$))")
+# The dots may touch the text; "・" is the bullet of Japanese lists, in full and half width.
+_BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·・･]\s*|\d{1,3}[.)](?:\s+|$))")
 # The document's list, plus the same marks in the forms CJK text uses (full stop, full-width
 # marks, corner brackets) and the closing quotes of French and German (» and “), so that a
 # one-line paragraph in those languages is not mistaken for a teaser.
@@ -86,6 +177,72 @@ _ISO_DATE = re.compile(
 # dateutil fills missing fields from its default; a fixed one keeps "March 2026" from
 # depending on the day the build runs.
 _DATE_DEFAULT = datetime(2000, 1, 1)
+
+
+def fold_header(text: str) -> str:
+    """A header as lines are compared with it: in any case, without the accents of Latin
+    letters ("Mots-cles" is "Mots-clés"), full-width forms as their plain ones, one space
+    between words, the typographic apostrophe and hyphens as the plain ones."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text).translate(_HEADER_FOLDS)
+        # Composed again, so that kana keep their voicing marks: only accents are dropped.
+        text = unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
+    return " ".join(text.casefold().split())
+
+
+_ACCENTS = re.compile("[\u0300-\u036f]")
+_HEADER_FOLDS = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"})
+
+
+class ArticleHeaders:
+    """The points and keywords headers articles may use, ready to match lines against:
+    the format's own (``POINTS_HEADERS``, ``KEYWORDS_HEADERS``) and those a site adds.
+
+    Made once per settings (``article_headers``), not per file. Every line after the title
+    is tested for the keywords header by one compiled regex, ``keywords_line``: a colon
+    near its start; only the few lines it lets through are folded and looked up in the
+    set. A points header is one length test and a set lookup.
+    """
+
+    def __init__(self, points: Iterable[str] = (), keywords: Iterable[str] = ()):
+        self.points = frozenset(map(header_key, (*POINTS_HEADERS, *points))) - {""}
+        self.keywords = frozenset(map(header_key, (*KEYWORDS_HEADERS, *keywords))) - {""}
+        # A longer line is no header, whatever folding takes out (runs of space, accents
+        # written as combining marks, colons): most lines of a body are not even folded.
+        self._points_limit = 2 * max(map(len, self.points)) + 16
+        # At most as many words as the longest header has, then a colon (or the full-width
+        # colon of CJK text). Possessive throughout: a line that is no keywords line costs
+        # one scan of its first few words, without backtracking.
+        words = max(len(header.split()) for header in self.keywords)
+        self.keywords_line = re.compile(rf"\s*+((?:[^:\uff1a\s]++\s*+){{1,{words}}}+)[:\uff1a]")
+
+    def is_points_header(self, line: str) -> bool:
+        """Whether ``line`` is, ignoring case, accents, surrounding space and trailing
+        colons, a points header."""
+        stripped = line.strip()
+        return len(stripped) <= self._points_limit and header_key(stripped) in self.points
+
+    def keywords_value(self, match: re.Match[str]) -> str | None:
+        """The text after the colon if the line ``keywords_line`` matched is a keywords
+        line, else ``None``."""
+        if fold_header(match.group(1)) not in self.keywords:
+            return None
+        return match.string[match.end() :]
+
+
+def header_key(header: str) -> str:
+    """What a header is compared as: ``fold_header``, then trailing colons and space off."""
+    return fold_header(header).rstrip(":").rstrip()
+
+
+@lru_cache(maxsize=16)
+def article_headers(points: tuple[str, ...] = (), keywords: tuple[str, ...] = ()) -> ArticleHeaders:
+    """The headers of a site that adds ``points`` and ``keywords`` (``[format]`` in
+    feedtool.toml) to the format's own; made once per process for each."""
+    return ArticleHeaders(points, keywords)
+
+
+DEFAULT_HEADERS = article_headers()
 
 
 class Entry(NamedTuple):
@@ -189,15 +346,17 @@ def parse_entry(
     *,
     entry_id: str | None = None,
     timezone: tzinfo = UTC,
+    headers: ArticleHeaders = DEFAULT_HEADERS,
 ) -> Entry:
     """Parse an article's text into an ``Entry``; raises ``EntryError`` naming path and line.
 
     ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
     Dates the file does not state are left ``None`` for the reader of the folder to fill.
+    ``headers`` are the points and keywords headers recognised (``article_headers``).
     """
     # The rules decode_entry applies to a file's text apply to any text given here.
     text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
-    return _parse_clean_text(text, list(warnings), path, entry_id, timezone)
+    return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers)
 
 
 def _parse_clean_text(
@@ -206,6 +365,7 @@ def _parse_clean_text(
     path: str,
     entry_id: str | None,
     timezone: tzinfo,
+    headers: ArticleHeaders,
 ) -> Entry:
     lines = text.split("\n")
     if BODY_PLACEHOLDER in text:  # one search of the text; the lines only when it is there
@@ -227,9 +387,9 @@ def _parse_clean_text(
     else:
         raise EntryError("no title: only metadata and page furniture", path, len(lines))
 
-    blocks, keywords = _split_blocks(lines, position)
+    blocks, keywords = _split_blocks(lines, position, headers)
     points: tuple[str, ...] = ()
-    header = _find_points_header(blocks)
+    header = _find_points_header(blocks, headers)
     if header is not None:
         block_index, line_index = header
         header_block = blocks[block_index]
@@ -429,17 +589,22 @@ def _skip_chrome(lines: list[str], position: int) -> int:
 Block = list[tuple[int, str]]
 
 
-def _split_blocks(lines: list[str], position: int) -> tuple[list[Block], str | None]:
+def _split_blocks(
+    lines: list[str], position: int, headers: ArticleHeaders
+) -> tuple[list[Block], str | None]:
     """Split the lines after the title into blocks, stopping at the keywords line."""
     blocks: list[Block] = []
     current: Block = []
     keywords = None
+    # Run on every line: two searches for a colon, the regex only on the lines that have
+    # one, the rest of the test only on those the regex matches.
+    keywords_line = headers.keywords_line.match
     for index in range(position, len(lines)):
         line = lines[index]
-        match = _KEYWORDS_LINE.match(line)
-        if match:
-            keywords = match.group(1)
-            break
+        if (":" in line or "\uff1a" in line) and (match := keywords_line(line)):
+            keywords = headers.keywords_value(match)
+            if keywords is not None:
+                break
         if line.strip():
             current.append((index + 1, line.strip()))
         elif current:
@@ -450,15 +615,12 @@ def _split_blocks(lines: list[str], position: int) -> tuple[list[Block], str | N
     return blocks, keywords
 
 
-def _is_points_header(line: str) -> bool:
-    return line.strip().rstrip(":").strip().casefold() in POINTS_HEADERS
-
-
-def _find_points_header(blocks: list[Block]) -> tuple[int, int] | None:
+def _find_points_header(blocks: list[Block], headers: ArticleHeaders) -> tuple[int, int] | None:
     """Where the first points header is: its block and its line within the block."""
+    is_points_header = headers.is_points_header
     for block_index, block in enumerate(blocks):
         for line_index, (_, line) in enumerate(block):
-            if _is_points_header(line):
+            if is_points_header(line):
                 return block_index, line_index
     return None
 
@@ -477,7 +639,9 @@ def _parse_keywords(text: str | None) -> tuple[str, ...]:
         return ()
     seen = set()
     categories = []
-    for part in text.split(","):
+    # The regex only where it is needed: str.split is twice as fast, on every file.
+    parts = _KEYWORD_SEPARATORS.split(text) if not text.isascii() else text.split(",")
+    for part in parts:
         keyword = _fold_space(part)
         if keyword and keyword.casefold() not in seen:
             seen.add(keyword.casefold())

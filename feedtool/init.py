@@ -19,8 +19,8 @@ EXAMPLE_NAME = "001_welcome.txt"
 
 CONFIG_TEXT = f"""\
 # feedtool's settings. Every key is listed with its default and what it does; a key
-# left commented out keeps its default. Each one also has a command-line option, which
-# overrides it (see `feedtool build --help`). Folders are relative to this file.
+# left commented out keeps its default. An option of `feedtool build --help` overrides
+# each key but the [format] lists. Folders are relative to this file.
 
 [site]
 # The site and feed title.
@@ -54,6 +54,15 @@ id_authority = "{PLACEHOLDER}: a domain you held and a date, e.g. example.org,20
 # max_entry_size = {DEFAULT_MAX_ENTRY_SIZE}
 # Entries per archive page (RFC 5005 archive feeds of the whole history).
 # archive_size = {DEFAULT_ARCHIVE_SIZE}
+
+[format]
+# Headers your articles use besides the built-in ones in English, French, German,
+# Spanish, Italian, Portuguese and Japanese (docs/article-format.md in feedtool's
+# repository lists them), matched in any case, with or without accents. A line that is
+# one of points_headers starts the points; a line that starts with one of
+# keyword_headers and a colon holds the keywords. E.g. ["In short"], ["Labels"].
+# points_headers = []
+# keyword_headers = []
 """
 
 EXAMPLE_ARTICLE = """\

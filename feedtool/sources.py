@@ -22,7 +22,7 @@ from typing import NamedTuple, overload
 
 from feedtool.cache import CachedFile
 from feedtool.config import Settings
-from feedtool.entry import Entry, decode_entry, parse_entry
+from feedtool.entry import Entry, article_headers, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
 
 
@@ -464,7 +464,8 @@ def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:
     """Decode and parse an article file's bytes; the dates it does not state stay ``None``."""
     name = str(path)
     text, decode_warnings = decode_entry(data, name)
-    entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone)
+    headers = article_headers(settings.points_headers, settings.keyword_headers)
+    entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone, headers=headers)
     return entry._replace(warnings=decode_warnings + entry.warnings)
 
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.config import DEFAULT_LIMIT, KNOWN_KEYS, PLACEHOLDER, load_settings
+from feedtool.config import (
+    DEFAULT_LIMIT,
+    FILE_ONLY_KEYS,
+    KNOWN_KEYS,
+    PLACEHOLDER,
+    load_settings,
+)
 from feedtool.errors import ConfigError, ConfigProblems
 
 
@@ -191,12 +197,98 @@ def test_in_a_folder_without_config_the_build_points_to_init(tmp_path: Path, mon
     assert load_settings(overrides={"url": "https://e.org/"}).url == "https://e.org/"
 
 
-def test_every_key_of_the_file_has_a_command_line_option():
+def test_every_key_of_the_file_has_a_command_line_option_but_the_header_lists():
     from click.testing import CliRunner
 
     from feedtool.cli import main
 
     help_text = " ".join(CliRunner().invoke(main, ["build", "--help"]).output.split())
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for table, keys in KNOWN_KEYS.items():
         for key in keys:
-            assert f"[{table}] {key}" in help_text, f"[{table}] {key}"
+            if f"{table}.{key}" in FILE_ONLY_KEYS:
+                # The settings table says there is none, and why.
+                assert f"| `[{table}] {key}` | none (a list) |" in readme, f"[{table}] {key}"
+                assert f"[{table}] {key}" not in help_text
+            else:
+                assert f"[{table}] {key}" in help_text, f"[{table}] {key}"
+    assert {
+        f"{table}.{key}"
+        for table, keys in KNOWN_KEYS.items()
+        for key, kind in keys.items()
+        if kind is list
+    } == FILE_ONLY_KEYS
+
+
+# [format]: headers the site's articles use ---------------------------------------------
+
+
+def test_format_headers_come_from_the_file_as_tuples(tmp_path: Path):
+    config = write(
+        tmp_path,
+        '[site]\nurl = "https://e.org/"\n[format]\n'
+        'points_headers = ["En bref", "Zusammenfassung"]\nkeyword_headers = ["Labels:"]\n',
+    )
+    settings = load_settings(config)
+    assert settings.points_headers == ("En bref", "Zusammenfassung")
+    assert settings.keyword_headers == ("Labels:",)  # a trailing colon is allowed
+    assert load_settings(write(tmp_path, '[site]\nurl = "https://e.org/"\n')).points_headers == ()
+
+
+def test_format_headers_are_part_of_the_cache_key(tmp_path: Path):
+    from feedtool.cache import settings_key
+
+    base = '[site]\nurl = "https://e.org/"\n'
+    plain = settings_key(load_settings(write(tmp_path, base)))
+    points = settings_key(
+        load_settings(write(tmp_path, base + '[format]\npoints_headers = ["X"]\n'))
+    )
+    keywords = settings_key(
+        load_settings(write(tmp_path, base + '[format]\nkeyword_headers = ["X"]\n'))
+    )
+    assert len({plain, points, keywords}) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [('"Points"', "'Points'"), ("[1, 2]", "[1, 2]"), ('["ok", true]', "['ok', True]")],
+)
+def test_format_headers_must_be_lists_of_strings(tmp_path: Path, value: str, shown: str):
+    config = write(
+        tmp_path, f'[site]\nurl = "https://e.org/"\n\n[format]\npoints_headers = {value}\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.line == 5
+    assert caught.value.message == f"format.points_headers must be a list of strings, got {shown}"
+
+
+def test_format_header_problems_are_gathered_with_the_others_on_their_lines(tmp_path: Path):
+    text = (
+        '[site]\nurl = "https://e.org/"\ntimezone = "Mars/Olympus"\n[format]\n'
+        'points_headers = ["Fine", "  :: "]\nkeyword_headers = [\n  "Mots: clés",\n]\n'
+        "[build]\nlimit = -1\n"
+    )
+    with pytest.raises(ConfigProblems) as caught:
+        load_settings(write(tmp_path, text))
+    found = [(problem.line, problem.message) for problem in caught.value.problems]
+    assert found == [
+        (3, found[0][1]),
+        (5, "[format] points_headers: '  :: ' is not a header: it has no words"),
+        (
+            6,
+            "[format] keyword_headers: 'Mots: clés' has a colon inside; a keywords line is the "
+            "header, a colon and the keywords, so the header cannot hold one",
+        ),
+        (10, found[3][1]),
+    ]
+    assert "Mars/Olympus" in found[0][1] and "limit" in found[3][1]
+
+
+def test_format_headers_given_by_a_library_caller_are_checked_and_kept_as_tuples(tmp_path):
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n')
+    settings = load_settings(config, {"points_headers": ["En bref"]})
+    assert settings.points_headers == ("En bref",)
+    with pytest.raises(ConfigError, match="keyword_headers: 'a:b' has a colon") as caught:
+        load_settings(config, {"keyword_headers": ["a:b"]})
+    assert caught.value.line is None  # not the file's mistake

@@ -13,9 +13,14 @@ from hypothesis import strategies as st
 
 from feedtool.entry import (
     CHROME_LINES,
+    DEFAULT_HEADERS,
+    KEYWORDS_HEADERS,
     POINTS_HEADERS,
     Entry,
+    article_headers,
     decode_entry,
+    fold_header,
+    header_key,
     parse_entry,
 )
 from feedtool.errors import EntryError
@@ -529,10 +534,12 @@ def test_empty_file_bytes_is_error():
 
 
 HEADER_SPELLINGS = ["Strong points", "Highlights", "Key points", "Key highlights", "Key takeaways"]
+HEADER_SPELLINGS += ["Points forts", "À retenir", "Das Wichtigste", "Puntos clave"]
+HEADER_SPELLINGS += ["Punti chiave", "Pontos principais", "要点"]
 
 
-def test_points_headers_are_the_documented_ones():
-    assert {header.lower() for header in HEADER_SPELLINGS} == POINTS_HEADERS
+def test_points_headers_of_every_language_are_built_in():
+    assert {header.casefold() for header in HEADER_SPELLINGS} <= POINTS_HEADERS
 
 
 @pytest.mark.parametrize("header", HEADER_SPELLINGS)
@@ -559,6 +566,52 @@ def test_points_header_must_be_the_whole_line():
     entry = parse("Title\n\nStrong points of the plan\nA line.\n")
     assert entry.points == ()
     assert entry.paragraphs == ("Strong points of the plan A line.",)
+    entry = parse("Titre\n\nPoints forts de la saison\nUne ligne.\n")
+    assert entry.points == ()
+
+
+@pytest.mark.parametrize("header", sorted(POINTS_HEADERS))
+def test_every_points_header_starts_the_points(header):
+    entry = parse(f"Title\n\n{header.upper()}\n\n- First point.\n- Second point\n\nBody.\n")
+    assert entry.points == ("First point.", "Second point")
+    assert entry.paragraphs == ("Body.",)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "A retenir",  # the accent left out
+        "a RETENIR:",
+        "A\u0300 retenir",  # the accent as a combining mark (NFD text)
+        "Points cles",
+        "Points  clés",  # a run of space
+        "Lo mas importante",
+        "Das Wichtigste in Kurze",
+        "Ce qu’il faut retenir",  # the typographic apostrophe
+        "L’ESSENTIEL",
+        "Points forts :",  # French typography: a space before the colon
+        "Points forts\u00a0:",  # ... a no-break space
+        "Points forts\u202f:",  # ... a narrow no-break space
+        "Pontos-chave",
+        "Pontos\u2011chave",  # a non-breaking hyphen
+        "Ｈｉｇｈｌｉｇｈｔｓ",  # full-width letters
+        "要点：",  # the full-width colon
+        "ﾎﾟｲﾝﾄ",  # half-width katakana
+        "Hìghlìghts",  # an accent the header does not have
+    ],
+)
+def test_points_headers_match_in_any_case_with_or_without_accents(spelling):
+    entry = parse(f"Titre\n\n{spelling}\n\nUn.\nDeux.\n\nCorps.\n")
+    assert entry.points == ("Un.", "Deux.")
+    assert entry.paragraphs == ("Corps.",)
+
+
+@pytest.mark.parametrize(
+    "line", ["Claves del partido", "Das Wichtigste zuerst", "Summary", "En bref", "ポイントカード"]
+)
+def test_lines_near_a_header_are_not_headers(line):
+    entry = parse(f"Title\n\n{line}\n\nOne.\nTwo.\n")
+    assert entry.points == ()
 
 
 def test_blank_lines_after_points_header_are_skipped():
@@ -578,7 +631,9 @@ def test_points_are_one_per_line_not_soft_wrapped():
     assert entry.points == ("One point", "Another point")
 
 
-@pytest.mark.parametrize("marker", ["-", "*", "•", "·", "–", "—", "1.", "1)", "12.", "3)"])
+@pytest.mark.parametrize(
+    "marker", ["-", "*", "•", "·", "・", "･", "–", "—", "1.", "1)", "12.", "3)"]
+)
 def test_points_drop_leading_bullet_markers(marker):
     entry = parse(f"Title\n\nStrong points\n\n{marker} Bulleted point.\n{marker}  Second.\n")
     assert entry.points == ("Bulleted point.", "Second.")
@@ -765,6 +820,110 @@ def test_keywords_headers(header):
     entry = parse(f"Title\n\nBody.\n\n{header}: Alpha, Beta\n")
     assert entry.categories == ("Alpha", "Beta")
     assert entry.paragraphs == ("Body.",)
+
+
+@pytest.mark.parametrize("header", KEYWORDS_HEADERS)
+def test_every_keywords_header_gives_the_keywords(header):
+    entry = parse(f"Title\n\nBody.\n\n{header.upper()}: Alpha, Beta\n")
+    assert entry.categories == ("Alpha", "Beta")
+    assert entry.paragraphs == ("Body.",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mots-clés : Alpha, Beta",  # French typography
+        "Mots-cles: Alpha, Beta",
+        "MOTS CLÉS\u00a0: Alpha, Beta",
+        "Mots-cle\u0301s: Alpha, Beta",  # NFD
+        "Schlagworter: Alpha, Beta",
+        "Schlagwörter:Alpha,Beta",
+        "  Palabras   clave : Alpha, Beta",
+        "Palavras‑chave: Alpha, Beta",  # a non-breaking hyphen
+        "Etiquetás: Alpha, Beta",
+        "キーワード：Alpha、Beta",
+        "タグ: Alpha，Beta",
+        "Ｔａｇｓ：Alpha, Beta",
+    ],
+)
+def test_keywords_headers_match_in_any_case_with_or_without_accents(line):
+    entry = parse(f"Titre\n\nCorps.\n\n{line}\n\nPartager\n")
+    assert entry.categories == ("Alpha", "Beta")
+    assert entry.paragraphs == ("Corps.",)
+    assert entry.dropped == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tagline: a new slogan.",
+        "Temas de hoy: la reunión del consejo.",
+        "Tag und Nacht: die Bahn fährt.",
+        "Note: the council meets today.",
+        "Tags and more: Alpha.",
+        "タグ付け：東京。",
+    ],
+)
+def test_lines_that_start_like_a_keywords_header_are_text(line):
+    entry = parse(f"Title\n\n{line}\n")
+    assert entry.categories == ()
+    assert entry.paragraphs == (line,)
+
+
+def test_keywords_header_words_may_have_any_run_of_space_between_them():
+    line = "Key" + " " * 200 + "words\t\t: Alpha"
+    assert parse(f"Title\n\nBody.\n\n{line}\n").categories == ("Alpha",)
+
+
+def test_a_long_line_with_a_late_colon_is_checked_quickly_and_is_text():
+    line = "word " * 20_000 + ": Alpha"
+    started = time.perf_counter()
+    entry = parse(f"Title\n\n{line}\n" * 20)
+    assert time.perf_counter() - started < 1.0
+    assert entry.categories == ()
+
+
+def test_japanese_keywords_split_at_ideographic_and_full_width_commas():
+    entry = parse("タイトル\n\n本文です。\n\nキーワード：東京、経済，  大阪 , 東京\n")
+    assert entry.categories == ("東京", "経済", "大阪")
+
+
+def test_a_japanese_article_with_english_headers_parses():
+    entry = parse(
+        "Date: 2026-04-01 09:00+09:00\nLanguage: ja\n\n東京で新しい路線が開業\n\n"
+        "Strong points\n\n・新路線は東京駅と空港を結ぶ。\n・朝は六分おきに運行する。\n\n"
+        "開業初日には多くの利用者が集まった。\n\n関連記事のタイトル\n\n"
+        "Key words: 交通、東京\n"
+    )
+    assert entry.title == "東京で新しい路線が開業"
+    assert entry.points == ("新路線は東京駅と空港を結ぶ。", "朝は六分おきに運行する。")
+    assert entry.paragraphs == ("開業初日には多くの利用者が集まった。",)
+    assert entry.dropped == ("関連記事のタイトル",)
+    assert entry.categories == ("交通", "東京")
+    assert entry.language == "ja"
+
+
+def test_a_site_adds_headers_of_its_own():
+    text = "Title\n\nEn bref\n\nOne.\nTwo.\n\nBody.\n\nRubriques : Alpha, Beta\n"
+    plain = parse(text)
+    assert plain.points == () and plain.categories == ()
+    headers = article_headers(("En bref",), ("Rubriques:",))
+    entry = parse(text, headers=headers)
+    assert entry.points == ("One.", "Two.")
+    assert entry.categories == ("Alpha", "Beta")
+    # Matched as the built-in ones are, which still work beside them.
+    assert parse("T\n\nEN BREF\n\nOne.\n", headers=headers).points == ("One.",)
+    assert parse("T\n\nPoints forts\n\nOne.\n", headers=headers).points == ("One.",)
+    # Made once for each set of settings.
+    assert article_headers(("En bref",), ("Rubriques:",)) is headers
+    assert article_headers() is DEFAULT_HEADERS
+
+
+def test_header_keys_fold_case_accents_space_and_trailing_colons():
+    assert header_key("  Mots-Clés :: ") == "mots-cles"
+    assert header_key("À\u00a0RETENIR") == "a retenir"
+    assert header_key("キーワード：") == "キーワード"  # voiced kana keep their mark
+    assert fold_header("Straße") == "strasse"
 
 
 def test_keywords_line_needs_a_colon():
@@ -975,13 +1134,17 @@ safe_line = st.tuples(
     st.characters(categories=("L",)), sentence, st.sampled_from(["", ".", "!", "?", " 1.5"])
 ).map(lambda parts: f"{parts[0]}{parts[1]}{parts[2]}")
 
-NOT_A_LINE_OF_ITS_OWN = CHROME_LINES | POINTS_HEADERS
+
+def _not_a_line_of_its_own(line: str) -> bool:
+    return line.casefold() not in CHROME_LINES and not DEFAULT_HEADERS.is_points_header(line)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    title=safe_line.filter(lambda t: t.casefold() not in NOT_A_LINE_OF_ITS_OWN),
-    points=st.lists(safe_line.filter(lambda p: p.casefold() not in POINTS_HEADERS), min_size=1),
+    title=safe_line.filter(_not_a_line_of_its_own),
+    points=st.lists(
+        safe_line.filter(lambda p: not DEFAULT_HEADERS.is_points_header(p)), min_size=1
+    ),
     bullet=st.sampled_from(["", "- ", "* ", "• ", "·", "– ", "— ", "1. ", "9) "]),
     keywords=st.lists(sentence, unique_by=str.casefold, max_size=6),
     header=st.sampled_from(HEADER_SPELLINGS),

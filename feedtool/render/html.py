@@ -6,6 +6,7 @@ a file browser) and feed readers find the feeds by autodiscovery wherever it is 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -30,8 +31,13 @@ STYLESHEET = "style.css"
 STYLE = """\
 body { font: 17px/1.55 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto;
        padding: 0 1rem; color: #1d1d1f; background: #fff; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.4rem 1.2rem;
+         margin-bottom: 1.5rem; padding-bottom: 0.7rem; border-bottom: 1px solid #d9dde3; }
 header, footer { font-size: 0.9rem; color: #555; }
-header a, footer a { margin-right: 0.8rem; }
+.site-name { margin-right: auto; font-size: 1.35rem; font-weight: 700; color: #1d1d1f;
+             text-decoration: none; }
+header nav { display: flex; flex-wrap: wrap; gap: 0.8rem; }
+footer { margin-top: 2.5rem; }
 a { color: #0b5cad; }
 h1 { line-height: 1.25; }
 .entry-list { list-style: none; padding: 0; }
@@ -44,6 +50,15 @@ h1 { line-height: 1.25; }
 .tags a { background: #eef3fa; padding: 0.1rem 0.5rem; border-radius: 4px;
           text-decoration: none; font-size: 0.85rem; }
 nav.pages { display: flex; justify-content: space-between; margin: 2rem 0; }
+@media (prefers-color-scheme: dark) {
+  body { color: #e4e5e8; background: #16171a; }
+  header { border-bottom-color: #34373d; }
+  header, footer, .meta { color: #a5a9b0; }
+  .site-name { color: #f3f4f6; }
+  a { color: #7db8ff; }
+  .points { background: #22252a; }
+  .tags a { background: #1e2b3d; }
+}
 """
 
 
@@ -138,12 +153,14 @@ def _pagination(number: int, count: int, here: str) -> str:
 
 
 def entry_listing_line(site: SiteLinks, entry: Entry, root: str) -> str:
-    """An entry in a listing: title, date, summary, categories; links start with ``root``."""
+    """An entry in a listing: title, date, author, updated date, summary, categories;
+    links start with ``root``."""
     href = root + quote(site.page_path(entry))
     summary = "<br>\n".join(escape(line) for line in entry.summary.split("\n"))
-    return f"""<li>
+    lang = f' lang="{escape(entry.language)}"' if entry.language else ""
+    return f"""<li{lang}>
 <h2><a href="{href}">{escape(entry.title)}</a></h2>
-<p class="meta">{_time(entry, site.settings.timezone)}</p>
+<p class="meta">{_meta(entry, site.settings.timezone)}</p>
 <p class="summary">{summary}</p>
 {_tags(entry, root)}
 </li>"""
@@ -154,9 +171,7 @@ def render_entry_page(site: SiteLinks, entry: Entry) -> bytes:
     categories, with autodiscovery links to the site's feeds."""
     path = site.page_path(entry)
     root = _root(path)
-    meta = _time(entry, site.settings.timezone)
-    if entry.author:
-        meta += f" · {escape(entry.author)}"
+    meta = _meta(entry, site.settings.timezone)
     points = ""
     if entry.points:
         items = "\n".join(f"<li>{escape(point)}</li>" for point in entry.points)
@@ -182,12 +197,13 @@ CATEGORIES_INDEX = "categories/index.html"
 
 
 def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
-    """``categories/index.html``: every category with its number of entries."""
+    """``categories/index.html``: every category with its number of entries, in the order
+    of their names ignoring case and accents."""
     root = _root(CATEGORIES_INDEX)
     items = "\n".join(
         f'<li><a href="{quote(category.slug)}/index.html">{escape(category.name)}</a> '
         f"({len(category.entries)})</li>"
-        for category in sorted(site.categories, key=lambda c: (c.name.casefold(), c.slug))
+        for category in sorted(site.categories, key=_category_order)
     )
     body = f"""<h1>Categories</h1>
 <ul>
@@ -195,6 +211,21 @@ def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
 </ul>"""
     settings = site.settings
     return _page(settings, f"{settings.title}: categories", body, root, feed.title, root)
+
+
+def _category_order(category: Category) -> tuple[str, str, str, str]:
+    """Where a category stands in the index: by its name ignoring case and accents ("Fête"
+    between "Festivals" and "Food"), then ignoring case, then as written, then by slug,
+    which no two categories share."""
+    folded = unicodedata.normalize("NFKD", category.name.casefold().translate(_SORT_FOLDS))
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    return plain, category.name.casefold(), category.name, category.slug
+
+
+# Letters NFKD does not take apart, read as their slugs read them (œuvre as oeuvre).
+_SORT_FOLDS = str.maketrans(
+    {"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
+)
 
 
 def _tags(entry: Entry, root: str) -> str:
@@ -211,18 +242,25 @@ def _tag(root: str, name: str) -> str:
     return f'<li><a rel="tag" href="{href}">{escape(name)}</a></li>'
 
 
-def _time(entry: Entry, zone: tzinfo) -> str:
+def _meta(entry: Entry, zone: tzinfo) -> str:
+    """The line under an entry's title: when it was published, its author, and when it was
+    updated if that is another time."""
     assert entry.published is not None
-    # By its text, not the datetime: two equal instants in two zones are equal datetimes.
-    return _time_of(entry.published.isoformat(), zone)
+    # By their text, not the datetimes: two equal instants in two zones are equal datetimes.
+    meta = _time_of(entry.published.isoformat(), zone)
+    if entry.author:
+        meta += f" · {escape(entry.author)}"
+    if entry.updated is not None and entry.updated != entry.published:
+        meta += f" · Updated {_time_of(entry.updated.isoformat(), zone)}"
+    return meta
 
 
-# The last few: an entry's page and its listing line show the same time.
+# The last few: an entry's page and its listing line show the same times.
 @lru_cache(maxsize=8)
-def _time_of(published: str, zone: tzinfo) -> str:
-    local = datetime.fromisoformat(published).astimezone(zone)
+def _time_of(moment: str, zone: tzinfo) -> str:
+    local = datetime.fromisoformat(moment).astimezone(zone)
     return (
-        f'<time datetime="{published}">'
+        f'<time datetime="{moment}">'
         f"{local.strftime('%Y-%m-%d %H:%M')} {escape(local.tzname() or '')}</time>"
     )
 
@@ -251,7 +289,10 @@ def _page(
     settings: Settings, title: str, body: str, root: str, feed_title: str, feed_root: str
 ) -> bytes:
     """A whole HTML5 document with autodiscovery links to the feed ``feed_title``, found at
-    ``feed_root``. ``root`` leads from the page to the output folder."""
+    ``feed_root``. ``root`` leads from the page to the output folder.
+
+    Its icon is the empty ``data:,``: without one, browsers ask every site for
+    ``/favicon.ico``, which feedtool does not publish, and log a 404 for every page."""
     alternates = _alternates(feed_title, feed_root)
     lang = escape(settings.language or "en")
     document = f"""<!DOCTYPE html>
@@ -259,17 +300,21 @@ def _page(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{escape(title)}</title>
 <link rel="stylesheet" href="{root}{STYLESHEET}">
+<link rel="icon" href="data:,">
 {alternates}
 </head>
 <body>
 <header>
-<a href="{root}index.html">{escape(settings.title)}</a>
+<a class="site-name" href="{root}index.html">{escape(settings.title)}</a>
+<nav>
 <a href="{root}categories/index.html">Categories</a>
 <a href="{feed_root}{RSS_NAME}">RSS</a>
 <a href="{feed_root}{ATOM_NAME}">Atom</a>
 <a href="{feed_root}{JSON_NAME}">JSON Feed</a>
+</nav>
 </header>
 <main>
 {body}
