@@ -127,6 +127,14 @@ def settings_options(function):  # type: ignore[no-untyped-def]
             type=click.IntRange(min=1),
             help="Entries per archive page. [build] archive_size; default 100.",
         ),
+        click.option(
+            "--websub-hub",
+            "websub_hubs",
+            multiple=True,
+            # Not given: None, so that the hubs of the config file stay.
+            callback=lambda _context, _parameter, hubs: hubs or None,
+            help="WebSub hub the feeds name; repeatable; replaces [site] websub_hub.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -247,6 +255,11 @@ def init_command(folder: Path) -> None:
     is_flag=True,
     help="Publish into an output folder that holds files feedtool did not publish.",
 )
+@click.option(
+    "--ping",
+    is_flag=True,
+    help="After publishing, tell each WebSub hub ([site] websub_hub) which feeds changed.",
+)
 @format_option(
     "Errors and warnings as path:line lines, or as GitHub Actions annotations.",
     choices=("text", "github"),
@@ -258,6 +271,7 @@ def build_command(
     no_cache: bool,
     quiet: bool,
     force: bool,
+    ping: bool,
     output_format: str,
     **options: Any,
 ) -> None:
@@ -268,10 +282,20 @@ def build_command(
       feedtool build --site-url https://example.org/news/ --limit 20
       feedtool build --check      # in CI: is public/ up to date?
       feedtool build --check --format github   # in GitHub Actions: annotated
+      feedtool build --ping       # then tell the WebSub hubs which feeds changed
     """
+    if ping and check:
+        raise click.UsageError("--ping cannot go with --check: a check publishes nothing")
     github = output_format == "github"
     fail = _fail_github if github else _fail
     settings = _site_settings(config, fail=fail, **options)
+    if ping:
+        from feedtool.websub import require_hubs
+
+        try:
+            require_hubs(settings)
+        except FeedtoolError as error:
+            fail(error)
     bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
         report = build(
@@ -319,6 +343,76 @@ def build_command(
             f"-> {output} ({len(result.written)} written, {result.unchanged} unchanged, "
             f"{len(result.removed)} removed) in {report.seconds:.2f} s"
         )
+    if ping:
+        from feedtool.websub import feed_urls
+
+        _ping(settings, feed_urls(settings, result.written), "changed ", quiet, github)
+
+
+def _ping(settings: Settings, feeds: list[str], which: str, quiet: bool, github: bool) -> None:
+    """Ping the site's hubs for ``feeds``: a warning per failure, then one line."""
+    # Imported here: only a ping needs HTTP.
+    from feedtool.websub import ping, ping_warnings
+
+    results = ping(settings.websub_hubs, feeds)
+    _print_ping_warnings(ping_warnings(results), github)
+    if quiet:
+        return
+    if not feeds:
+        click.echo(f"WebSub: no {which}feed; no hub pinged")
+        return
+    hubs = len(settings.websub_hubs)
+    accepted = sum(1 for result in results if result.ok)
+    click.echo(
+        f"WebSub: {accepted} of {len(results)} pings accepted "
+        f"({len(feeds)} {which}feed{'s' if len(feeds) != 1 else ''}, "
+        f"{hubs} hub{'s' if hubs != 1 else ''})"
+    )
+
+
+def _print_ping_warnings(warnings: list[Diagnostic], github: bool) -> None:
+    if github:
+        annotations = [diagnostic_annotation(warning, "WebSub") for warning in warnings]
+        for line in commands(annotations, Path.cwd()):
+            click.echo(line)
+    else:
+        _print_warnings(warnings)
+
+
+@main.command("ping")
+@settings_options
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@format_option("Warnings as lines, or as GitHub Actions annotations.", choices=("text", "github"))
+def ping_command(config: Path | None, quiet: bool, output_format: str, **options: Any) -> None:
+    """Tell each WebSub hub about every feed of the last published build.
+
+    For a site deployed after it is built: run it once the new files are online. The
+    feeds are the site's and each category's feeds listed in the output folder's
+    .feedtool-manifest (archive pages name no hub); the hubs are [site] websub_hub or
+    --websub-hub. Each hub gets one POST (hub.mode=publish, hub.url=FEED URL) per feed; a
+    hub that fails is a warning, and the command still exits 0.
+
+    \b
+    Example:
+      feedtool build && rsync -a public/ www.example.org:/srv/news/ && feedtool ping
+    """
+    from feedtool.websub import (
+        feed_urls,
+        published_feed_paths,
+        require_hubs,
+        unnamed_hub_warnings,
+    )
+
+    github = output_format == "github"
+    fail = _fail_github if github else _fail
+    settings = _site_settings(config, fail=fail, **options)
+    try:
+        require_hubs(settings)
+        paths = published_feed_paths(settings.output)
+    except FeedtoolError as error:
+        fail(error)
+    _print_ping_warnings(unnamed_hub_warnings(settings), github)
+    _ping(settings, feed_urls(settings, paths), "", quiet, github)
 
 
 @main.command("show")

@@ -34,6 +34,8 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "author": str,
         "timezone": str,
         "id_authority": str,
+        # One hub, or a list of them: each an absolute http(s) URL.
+        "websub_hub": (str, list),
     },
     "build": {
         "entries": str,
@@ -53,11 +55,12 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
 # articles, written once, and would not fit in one option's value.
 FILE_ONLY_KEYS = frozenset({"format.points_headers", "format.keyword_headers"})
 
-_TYPE_NAMES = {
+_TYPE_NAMES: dict[type | tuple[type, ...], str] = {
     str: "a string",
     int: "a whole number",
     bool: "true or false",
     list: "a list of strings",
+    (str, list): "a string or a list of strings",
 }
 
 _ID_AUTHORITY = re.compile(
@@ -77,6 +80,8 @@ class Settings:
     author: str | None = None
     timezone_name: str = "UTC"
     id_authority: str | None = None
+    # WebSub hubs the subscription feeds name, and that `build --ping` notifies.
+    websub_hubs: tuple[str, ...] = ()
     entries: Path = Path("entries")
     output: Path = Path("public")
     limit: int = DEFAULT_LIMIT
@@ -90,6 +95,11 @@ class Settings:
     config_path: Path | None = None
     # Lines of each key in the config file, to point errors at them.
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # One hub may be given as a string (`websub_hub = "https://hub.example/"`).
+        hubs = self.websub_hubs
+        object.__setattr__(self, "websub_hubs", (hubs,) if isinstance(hubs, str) else tuple(hubs))
 
     @property
     def timezone(self) -> tzinfo:
@@ -158,7 +168,7 @@ _FOLDER_KEYS = {
     "output": ("publish into", "public"),
 }
 # Settings fields whose name differs from their key in the file.
-_FIELD_NAMES = {"timezone": "timezone_name"}
+_FIELD_NAMES = {"timezone": "timezone_name", "websub_hub": "websub_hubs"}
 _HEADER_LISTS = ("points_headers", "keyword_headers")
 
 
@@ -284,6 +294,7 @@ def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[s
                 "use an IANA name such as Europe/Paris or UTC"
             ),
         )
+    yield from _hub_problems(settings.websub_hubs)
     authority = settings.id_authority
     if authority is not None and authority.startswith(PLACEHOLDER):
         yield (
@@ -324,6 +335,35 @@ def _header_problems(settings: Settings) -> Iterator[tuple[str, str]]:
                         "the header, a colon and the keywords, so the header cannot hold one"
                     ),
                 )
+
+
+def _hub_problems(hubs: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Each WebSub hub that is not an absolute http(s) URL, or is named twice."""
+    seen: set[str] = set()
+    for hub in hubs:
+        if not isinstance(hub, str):
+            message = f"site.websub_hub must be a string or a list of strings, got {hub!r}"
+            yield "site.websub_hub", message
+            continue
+        try:
+            parts = urlsplit(hub)
+            host = parts.hostname if parts.scheme in ("http", "https") else None
+        except ValueError:  # an unclosed [ of an IPv6 address
+            host = None
+        if not host or any(char.isspace() or not char.isprintable() for char in hub):
+            yield (
+                "site.websub_hub",
+                (
+                    f"WebSub hub {hub!r} is not an absolute http(s) URL "
+                    "(--websub-hub / [site] websub_hub), e.g. https://pubsubhubbub.appspot.com/"
+                ),
+            )
+        elif hub in seen:
+            yield (
+                "site.websub_hub",
+                f"WebSub hub {hub!r} is named twice (--websub-hub / [site] websub_hub)",
+            )
+        seen.add(hub)
 
 
 def _url_problem(url: str | None, config: str) -> str | None:

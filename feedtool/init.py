@@ -39,6 +39,9 @@ id_authority = "{PLACEHOLDER}: a domain you held and a date, e.g. example.org,20
 # author = "My name"
 # The time zone of dates written without one, and of the dates on pages (an IANA name).
 # timezone = "UTC"
+# WebSub hubs (https://www.w3.org/TR/websub/), a URL or a list of them: the feeds name
+# them, and `feedtool build --ping` tells them which feeds changed. Default: none.
+# websub_hub = "https://pubsubhubbub.appspot.com/"
 
 [build]
 # The folder of article files (*.txt, subfolders too).

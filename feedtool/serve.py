@@ -783,9 +783,12 @@ def preview_settings(settings: Settings, url: str, folder: Path) -> Settings:
     Entry and feed ids are ``tag:`` URIs whose authority, when ``[site] id_authority`` is
     not set, comes from the site URL's host: it is computed here from the real settings,
     so the preview shows the ids production publishes, not ids under ``127.0.0.1``.
+    A preview names no WebSub hub: no hub may fetch a feed from the preview's address.
     """
     authority = SiteLinks(settings).id_authority
-    return replace(settings, url=url, output=folder / "site", id_authority=authority)
+    return replace(
+        settings, url=url, output=folder / "site", id_authority=authority, websub_hubs=()
+    )
 
 
 @dataclass(frozen=True)

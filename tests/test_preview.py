@@ -26,9 +26,10 @@ from click.testing import CliRunner
 from feedtool.build import EntriesRejected, build
 from feedtool.cache import CACHE_DIR
 from feedtool.cli import main
+from feedtool.config import Settings
 from feedtool.errors import ConfigError
 from feedtool.init import CACHE_IGNORE
-from feedtool.serve import OWNER_NAME, Preview, Rebuilt, open_preview
+from feedtool.serve import OWNER_NAME, Preview, Rebuilt, open_preview, preview_settings
 from tests.conftest import SITE_URL, SiteFolder, article
 
 # A wait that should end at once; generous only so a loaded CI machine does not fail.
@@ -573,3 +574,9 @@ def test_watch_follows_the_entries_folder_the_config_names(three_entry_site: Sit
         while len(feed_of(preview).entries) != 2 and time.monotonic() < deadline:
             rebuilt.get(timeout=TIMEOUT)
         assert len(feed_of(preview).entries) == 2
+
+
+def test_a_preview_names_no_websub_hub(tmp_path: Path):
+    settings = Settings(url="https://news.example.org/", websub_hubs=("https://hub.example/",))
+    preview = preview_settings(settings, "http://127.0.0.1:8000/", tmp_path)
+    assert preview.websub_hubs == () and preview.url == "http://127.0.0.1:8000/"

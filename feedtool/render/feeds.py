@@ -48,6 +48,12 @@ class FeedSpec:
     def page_url(self) -> str:
         return self.links.url + quote(self.folder if self.archive_page is None else "")
 
+    @property
+    def hubs(self) -> tuple[str, ...]:
+        """The WebSub hubs the feed names: the site's, except on an archive page, which
+        no one subscribes to (RFC 5005 archives are fetched once, by paging back)."""
+        return () if self.archive_page is not None else self.links.settings.websub_hubs
+
     def url_of(self, name: str) -> str:
         return self.links.url + quote(self.folder + name)
 

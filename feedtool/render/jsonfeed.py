@@ -29,6 +29,8 @@ def json_head(feed: FeedSpec) -> bytes:
     if settings.language:
         document["language"] = settings.language
     document["authors"] = [{"name": settings.author or settings.title}]
+    if feed.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
     document["_feedtool"] = {"about": GENERATOR_URI, "version": __version__}
     return json.dumps(document, ensure_ascii=False, indent=2)[:-2].encode()
 

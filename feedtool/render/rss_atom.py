@@ -79,6 +79,28 @@ class FeedHistory(BaseExtension):
         return feed
 
 
+class WebSubHubs(BaseExtension):
+    """WebSub hubs in RSS: an ``atom:link rel="hub"`` per hub, right after the self link.
+
+    feedgen writes only the ``self`` link as ``atom:link`` in RSS, so the hubs go here.
+    """
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, feed):  # noqa: ANN001, ANN201 - feedgen's extension interface
+        channel = feed.find("channel")
+        place = channel.find(f"{{{ATOM_NS}}}link[@rel='self']")
+        for hub in self.hubs:
+            link = etree.Element(f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+            if place is None:
+                channel.append(link)
+            else:
+                place.addnext(link)
+            place = link
+        return feed
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A feed's bytes, and the smaller document that proves them valid.
@@ -124,6 +146,10 @@ def _head(feed: FeedSpec, current: str, media_type: str, archive_extension: str)
     generator = FeedGenerator()
     generator.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     generator.register_extension("history", FeedHistory, atom=True, rss=True)
+    hubs = feed.hubs
+    if hubs:
+        generator.register_extension("websub", WebSubHubs, atom=False, rss=True)
+        generator.websub.hubs = hubs
     generator.id(feed.links.feed_tag_id(feed.tag_name))
     generator.title(feed.title)
     generator.subtitle(feed.description)
@@ -139,6 +165,7 @@ def _head(feed: FeedSpec, current: str, media_type: str, archive_extension: str)
     name = feed.atom_name if media_type == ATOM_TYPE else feed.rss_name
     history = feed.history_links(archive_extension, current)
     links = [{"href": feed.url_of(name), "rel": "self", "type": media_type}]
+    links += [{"href": hub, "rel": "hub"} for hub in hubs]
     links += [{"href": href, "rel": rel, "type": media_type} for rel, href in history]
     # feedgen takes RSS's <link> from the last link given: the page must come last.
     links.append({"href": feed.page_url, "rel": "alternate", "type": "text/html"})
