@@ -274,9 +274,12 @@ class _Template:
         self.parts: list[str | tuple[str, bool]] = []
         position = 0
         for match in _MARKED.finditer(marked):
-            literal = marked[position : match.start()]
-            self.parts.append(literal)
-            self.parts.append((match.group(1), literal.rfind("<") > literal.rfind(">")))
+            start = match.start()
+            self.parts.append(marked[position:start])
+            # Inside a tag when its last < is after its last > (lxml escapes both in text
+            # and in attributes): looked for in all before, as a tag may hold several slots.
+            in_tag = marked.rfind("<", 0, start) > marked.rfind(">", 0, start)
+            self.parts.append((match.group(1), in_tag))
             position = match.end()
         self.parts.append(marked[position:])
         self.slots = frozenset(part for part in self.parts if isinstance(part, tuple))
