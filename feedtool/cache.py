@@ -40,7 +40,7 @@ FILES_NAME = "files.marshal"
 FILES_DELTA_NAME = "files-delta.marshal"
 OUTPUTS_NAME = "outputs.marshal"
 # Bump when the layout of the state changes; older states are then discarded.
-STATE_FORMAT = 9
+STATE_FORMAT = 10
 # The rows changed since the files table was written whole go to the delta file, until
 # they are more than this share of the table (or this many): then the table is rewritten.
 DELTA_MAX_SHARE = 0.05

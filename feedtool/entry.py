@@ -102,6 +102,8 @@ METADATA_KEYS = {
     "url": "link",
     "summary": "summary",
     "language": "language",
+    "image": "image",
+    "image-alt": "image_alt",
 }
 
 # Lines starting with one of these (any case, with or without accents, any run of space
@@ -159,7 +161,8 @@ _KEYWORD_SEPARATORS = re.compile("[,、，]")
 
 # The value is trimmed in Python: a lazy ``(.*?)\s*$`` backtracks quadratically on a long
 # line with inner runs of space, and a hostile file must not hang the build.
-_METADATA_LINE = re.compile(r"^\s*([A-Za-z]+)\s*:(.*)$")
+# Keys are words of letters joined by hyphens (Image-Alt).
+_METADATA_LINE = re.compile(r"^\s*([A-Za-z]+(?:-[A-Za-z]+)*)\s*:(.*)$")
 # A marker needs a space after it (or to end the line), so "-5 degrees" and "1.5 million"
 # keep their first characters.
 # The dots may touch the text; "・" is the bullet of Japanese lists, in full and half width.
@@ -273,6 +276,9 @@ class Entry(NamedTuple):
     digest: str = ""
     # True when the entry is kept without its body (see ``without_body``).
     body_left_out: bool = False
+    # The lead image's absolute http(s) URL (Image:) and its alt text (Image-Alt:).
+    image: str | None = None
+    image_alt: str | None = None
 
 
 def without_body(entry: Entry) -> Entry:
@@ -440,6 +446,8 @@ def _parse_clean_text(
         source=path,
         warnings=tuple(warnings),
         dated_in_file="published" in metadata or "updated" in metadata,
+        image=metadata.get("image"),
+        image_alt=metadata.get("image_alt"),
     )
 
 
@@ -475,10 +483,12 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
             raise EntryError(f"metadata {match.group(1)!r} has no value", path, line_number)
         if key in ("published", "updated"):
             metadata[key] = parse_date(value, timezone, path, line_number)
-        elif key == "link":
+        elif key in ("link", "image"):
             if not _is_absolute_http_url(value):
                 raise EntryError(
-                    f"Link must be an absolute http(s) URL, got {value!r}", path, line_number
+                    f"{key.capitalize()} must be an absolute http(s) URL, got {value!r}",
+                    path,
+                    line_number,
                 )
             metadata[key] = value
         elif key == "language" and not is_language_tag(value):
@@ -490,6 +500,13 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
         else:
             metadata[key] = value
         position += 1
+    if "image_alt" in metadata and "image" not in metadata:
+        raise EntryError(
+            "Image-Alt given without Image: add the image's URL on an Image: line, "
+            "or remove this line",
+            path,
+            metadata["lines"]["image_alt"],
+        )
     return metadata, position
 
 

@@ -82,7 +82,7 @@ These lines under "Strong points" become the summary, one point per line.
 The "Key words" line at the end makes the categories, each with its own feeds.
 
 This file shows every part of an article. The lines at the top (Date, Updated, Author, \
-Language) are its metadata; Link, Id, Title and Summary are the others. \
+Language) are its metadata; Link, Id, Title, Summary, Image and Image-Alt are the others. \
 A date without a time zone is in the site's time zone.
 
 The first line after the metadata is the title. Then come the strong points, under \

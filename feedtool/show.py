@@ -34,6 +34,8 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
         "updated": entry.updated.isoformat() if entry.updated else None,
         "author": entry.author,
         "link": entry.link,
+        "image": entry.image,
+        "image_alt": entry.image_alt,
     }
 
 
@@ -43,6 +45,9 @@ def entry_as_text(entry: Entry) -> str:
     lines = [f"file:        {entry.source}"]
     for key in ("id", "title", "published", "updated", "author", "link"):
         lines.append(f"{key + ':':<12} {fields[key] if fields[key] is not None else '-'}")
+    if entry.image:  # most articles have none: no line for them
+        lines.append(f"{'image:':<12} {entry.image}")
+        lines.append(f"{'image alt:':<12} {entry.image_alt or '- (decorative)'}")
     lines.append(f"{'categories:':<12} {', '.join(entry.categories) or '-'}")
     lines.append("summary:")
     lines.extend(f"  {line}" for line in entry.summary.split("\n") if line)

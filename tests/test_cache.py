@@ -51,6 +51,8 @@ def entries(draw: st.DrawFn) -> Entry:
         dated_in_file=draw(st.booleans()),
         digest=digest,
         body_left_out=draw(st.booleans()),
+        image=draw(st.none() | texts),
+        image_alt=draw(st.none() | texts),
     )
 
 

@@ -146,7 +146,10 @@ def test_show_json_has_the_promised_keys():
         "updated",
         "author",
         "link",
+        "image",
+        "image_alt",
     ]
+    assert data["image"] is None and data["image_alt"] is None
     assert data["categories"] == ["russia ukraine war", "Ukraine"]
     assert len(data["points"]) == 3 and len(data["paragraphs"]) == 3
 

@@ -117,12 +117,11 @@ def test_every_metadata_key_is_in_the_format_doc():
 
 def test_the_doc_lists_exactly_the_metadata_keys_and_aliases():
     rows = [row for row in _marked("metadata-keys").splitlines() if row.startswith("| `")]
-    keys = [key for row in rows for key in re.findall(r"`([A-Za-z]+):`", row.split("|")[1])]
-    assert sorted(key.lower() for key in keys) == sorted(METADATA_KEYS)
+    named = [re.findall(r"`([A-Za-z-]+):`", row.split("|")[1]) for row in rows]
+    assert sorted(key.lower() for keys in named for key in keys) == sorted(METADATA_KEYS)
     # Aliases share a row: Date/Published, Link/URL.
-    for row in rows:
-        fields = {METADATA_KEYS[key.lower()] for key in re.findall(r"`([A-Za-z]+):`", row)}
-        assert len(fields) == 1, row
+    for row, keys in zip(rows, named, strict=True):
+        assert len({METADATA_KEYS[key.lower()] for key in keys}) == 1, row
 
 
 def test_the_doc_lists_exactly_the_points_headers():
@@ -205,11 +204,13 @@ def test_the_complete_example_parses_as_the_doc_says():
     assert entry.author == _shown("author") == "Marta Lindqvist"
     assert entry.link == _shown("link")
     assert entry.language == "en-GB"
+    assert entry.image == _shown("image") == "https://news.example.org/images/tram-line-7.jpg"
+    assert entry.image_alt == _shown("image alt")
     assert entry.dated_in_file
     assert entry.warnings == ()
     # The example shows every part of the format, every metadata line that does not
     # replace what the text gives (Title:, Summary:) among them.
-    for key in ("Date", "Updated", "Author", "Link", "Id", "Language"):
+    for key in ("Date", "Updated", "Author", "Link", "Id", "Language", "Image", "Image-Alt"):
         assert re.search(rf"^{key}: ", EXAMPLE, re.MULTILINE), key
 
 

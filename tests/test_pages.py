@@ -188,7 +188,8 @@ def test_every_page_and_the_stylesheet_are_valid_for_the_nu_html_checker(tmp_pat
     assert NU_CHECKER is not None
     files: list[Path] = []
     # A site of every kind of page: several languages, an updated entry, authors, a link to
-    # the original, pages of a listing, categories; and a site with no entries at all.
+    # the original, lead images with and without alt text, pages of a listing, categories;
+    # and a site with no entries at all.
     (tmp_path / "full").mkdir()
     (tmp_path / "empty").mkdir()
     full = SiteFolder(tmp_path / "full")
@@ -200,6 +201,12 @@ def test_every_page_and_the_stylesheet_are_valid_for_the_nu_html_checker(tmp_pat
         "Date: 2026-01-05\nLink: https://elsewhere.example.com/a?b=1&c=2\n\n"
         'Quotes "and" <angles> & ampersands\n\nA body, with <b>markup</b> as text.\n',
     )
+    full.add(
+        "pictured.txt",
+        "Date: 2026-01-06\nImage: https://img.example.com/a.jpg?w=1&h=2\n"
+        'Image-Alt: A "tram" & <it>\n\nPictured\n\nA body.\n',
+    )
+    full.add("decorative.txt", "Date: 2026-01-07\nImage: https://img.example.com/b\n\nPlain\n")
     for number in range(4):
         full.add(f"{number}.txt", article(title=f"Entry {number}", date=f"2026-01-0{number + 1}"))
     build(full.settings(limit=3))

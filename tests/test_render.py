@@ -36,6 +36,9 @@ item_values = st.builds(
     content=text,
     categories=st.lists(some_text, max_size=5).map(tuple),
     language=text,
+    image=text,
+    image_alt=text,
+    image_type=text,
 )
 
 
@@ -56,6 +59,9 @@ def test_one_templates_object_serves_every_shape_in_turn():
         _replace(base, categories=("a", 'b "quoted"', "c\td")),
         _replace(base, language="fr-CA"),
         _replace(base, language='x"<&\t'),
+        _replace(base, image="https://x/a.png?b=1&c=2", image_type="image/png"),
+        _replace(base, image="https://x/a", image_alt='A "tram" <at> dawn & dusk'),
+        _replace(base, image="https://x/a.svg", image_alt="x\ty", image_type="image/svg+xml"),
         base,
     ]
     for values in variants:

@@ -45,6 +45,8 @@ h1 { line-height: 1.25; }
 .entry-list h2 { margin: 0 0 0.2rem; font-size: 1.25rem; }
 .meta { color: #666; font-size: 0.9rem; }
 .summary { margin: 0.4rem 0; }
+.lead-image { display: block; max-width: 100%; height: auto; margin: 1rem 0;
+              border-radius: 6px; }
 .points { background: #f4f6f8; padding: 0.8rem 1rem 0.8rem 2rem; border-radius: 6px; }
 .tags { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4rem; }
 .tags a { background: #eef3fa; padding: 0.1rem 0.5rem; border-radius: 4px;
@@ -181,16 +183,47 @@ def render_entry_page(site: SiteLinks, entry: Entry) -> bytes:
     if entry.link:
         source = f'<p><a href="{escape(entry.link)}">Read the original</a></p>'
     lang = f' lang="{escape(entry.language)}"' if entry.language else ""
+    image = ""
+    if entry.image:
+        # Without Image-Alt the image is decorative: an empty alt, which screen readers skip.
+        alt = escape(entry.image_alt or "")
+        image = f'\n<img class="lead-image" src="{escape(entry.image)}" alt="{alt}">'
+    title = escape(entry.title)
     body = f"""<article{lang}>
-<h1>{escape(entry.title)}</h1>
-<p class="meta">{meta}</p>
+<h1>{title}</h1>
+<p class="meta">{meta}</p>{image}
 {points}
 {paragraphs}
 {source}
 {_tags(entry, root)}
 </article>"""
     settings = site.settings
-    return _page(settings, entry.title, body, root, settings.title, root)
+    head = _sharing(site, entry, title)
+    return _page(settings, entry.title, body, root, settings.title, root, head)
+
+
+def _sharing(site: SiteLinks, entry: Entry, title: str) -> str:
+    """The entry page's canonical link and Open Graph properties (the page as link
+    previews show it): title (``title``, escaped), summary, type, URL, image.
+
+    The canonical URL, and so ``og:url``, is the entry's permalink: its ``Link:`` when the
+    article lives elsewhere (the page is then a copy, and RFC 6596 points a copy at its
+    original), else the page's own URL."""
+    url = escape(site.permalink(entry))
+    description = image = ""
+    if entry.summary:
+        # Plain text on one line: the points of a summary are its lines.
+        text = escape(entry.summary.replace("\n", " "))
+        description = f'\n<meta property="og:description" content="{text}">'
+    if entry.image:
+        image = f'\n<meta property="og:image" content="{escape(entry.image)}">'
+        if entry.image_alt:
+            image += f'\n<meta property="og:image:alt" content="{escape(entry.image_alt)}">'
+    return f"""<link rel="canonical" href="{url}">
+<meta property="og:type" content="article">
+<meta property="og:title" content="{title}">{description}
+<meta property="og:url" content="{url}">
+<meta property="og:site_name" content="{escape(site.settings.title)}">{image}"""
 
 
 CATEGORIES_INDEX = "categories/index.html"
@@ -286,14 +319,23 @@ def _root(path: str) -> str:
 
 
 def _page(
-    settings: Settings, title: str, body: str, root: str, feed_title: str, feed_root: str
+    settings: Settings,
+    title: str,
+    body: str,
+    root: str,
+    feed_title: str,
+    feed_root: str,
+    head: str = "",
 ) -> bytes:
     """A whole HTML5 document with autodiscovery links to the feed ``feed_title``, found at
-    ``feed_root``. ``root`` leads from the page to the output folder.
+    ``feed_root``. ``root`` leads from the page to the output folder; ``head`` is more of
+    the ``<head>``, lines of HTML.
 
     Its icon is the empty ``data:,``: without one, browsers ask every site for
     ``/favicon.ico``, which feedtool does not publish, and log a 404 for every page."""
     alternates = _alternates(feed_title, feed_root)
+    if head:
+        head = "\n" + head
     lang = escape(settings.language or "en")
     document = f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -304,7 +346,7 @@ def _page(
 <title>{escape(title)}</title>
 <link rel="stylesheet" href="{root}{STYLESHEET}">
 <link rel="icon" href="data:,">
-{alternates}
+{alternates}{head}
 </head>
 <body>
 <header>

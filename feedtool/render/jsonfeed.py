@@ -108,6 +108,9 @@ def item_of(site: SiteLinks, entry: Entry) -> dict[str, Any]:
         item["content_html"] = content
     else:
         item["content_text"] = entry.title
+    if entry.image:
+        # JSON Feed has no place for the image's alt text.
+        item["image"] = entry.image
     item["date_published"] = entry.published.isoformat()
     item["date_modified"] = entry.updated.isoformat()
     if entry.author:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
@@ -42,6 +43,8 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+# Media RSS, with the trailing slash its spec and the W3C validator expect.
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # A detached item names its namespaces itself; inside the feed, the root declares them.
@@ -189,6 +192,29 @@ class ItemValues:
     content: str  # the points and body as HTML; "" for none
     categories: tuple[str, ...]
     language: str = ""  # the entry's Language:, the Atom entry's xml:lang; "" for none
+    image: str = ""  # the lead image's URL (Image:); "" for none
+    image_alt: str = ""  # its text (Image-Alt:); "" for none
+    image_type: str = ""  # its media type, known from the URL's extension; "" if not
+
+
+# The media types of the image formats browsers show, by the extension a URL's path ends in.
+IMAGE_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "avif": "image/avif",
+}
+
+
+def image_type(url: str) -> str:
+    """The media type of the image at ``url`` as its path's extension says (in any case),
+    or "" when the path does not end in one of ``IMAGE_TYPES``: the query is not looked at."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    _, dot, extension = name.rpartition(".")
+    return IMAGE_TYPES.get(extension.lower(), "") if dot else ""
 
 
 def item_values(site: SiteLinks, entry: Entry) -> ItemValues:
@@ -205,6 +231,9 @@ def item_values(site: SiteLinks, entry: Entry) -> ItemValues:
         content=full_content_html(entry, site.settings.summary_only),
         categories=entry.categories,
         language=entry.language or "",
+        image=entry.image or "",
+        image_alt=entry.image_alt or "",
+        image_type=image_type(entry.image) if entry.image else "",
     )
 
 
@@ -229,6 +258,8 @@ def feedgen_items(values: ItemValues) -> tuple[str, str]:
     for category in values.categories:
         item.category(term=category)
     rss_element = item.rss_entry()
+    if values.image:
+        _add_media_content(rss_element, values)
     etree.indent(rss_element, space="  ", level=2)
     rss = etree.tostring(rss_element, encoding="unicode")
     for detached, declared in _DETACHED_NAMESPACES:
@@ -237,8 +268,39 @@ def feedgen_items(values: ItemValues) -> tuple[str, str]:
     if values.language:
         # Readers inherit it in the entry's title, summary and content (RFC 4287, 2).
         atom_element.set(XML_LANG, values.language)
+    if values.image:
+        _add_enclosure_link(atom_element, values)
     etree.indent(atom_element, space="  ", level=1)
     return rss, etree.tostring(atom_element, encoding="unicode")
+
+
+def _add_media_content(item: etree._Element, values: ItemValues) -> None:
+    """The lead image as Media RSS ``media:content``, its alt text as ``media:description``.
+
+    Not an RSS ``enclosure``: that needs the image's length in bytes, which its URL does
+    not tell. The namespace is declared on the element itself, so that the feeds of
+    entries without an image stay as they were.
+    """
+    content = etree.SubElement(item, f"{{{MEDIA_NS}}}content", nsmap={"media": MEDIA_NS})
+    content.set("url", values.image)
+    if values.image_type:
+        content.set("type", values.image_type)
+    content.set("medium", "image")
+    if values.image_alt:
+        description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
+        description.text = values.image_alt
+
+
+def _add_enclosure_link(entry: etree._Element, values: ItemValues) -> None:
+    """The lead image as ``link rel="enclosure"`` after the entry's alternate link: its
+    type when the URL's extension tells it, its alt text as the title, no length (unknown)."""
+    # Unqualified, as feedgen writes the entry: the feed's root makes Atom the default.
+    link = etree.Element("link", href=values.image, rel="enclosure")
+    if values.image_type:
+        link.set("type", values.image_type)
+    if values.image_alt:
+        link.set("title", values.image_alt)
+    entry.find("link").addnext(link)
 
 
 # Template values: marks lxml writes as they are, and dates no entry has.
@@ -301,9 +363,12 @@ class _Template:
         self.parts: list[str | tuple[str, bool]] = []
         position = 0
         for match in _MARKED.finditer(marked):
-            literal = marked[position : match.start()]
-            self.parts.append(literal)
-            self.parts.append((match.group(1), literal.rfind("<") > literal.rfind(">")))
+            start = match.start()
+            self.parts.append(marked[position:start])
+            # Inside a tag when its last < is after its last > (lxml escapes both in text
+            # and in attributes): looked for in all before, as a tag may hold several slots.
+            in_tag = marked.rfind("<", 0, start) > marked.rfind(">", 0, start)
+            self.parts.append((match.group(1), in_tag))
             position = match.end()
         self.parts.append(marked[position:])
         self.slots = frozenset(part for part in self.parts if isinstance(part, tuple))
@@ -313,8 +378,9 @@ class _Template:
         return "".join([part if part.__class__ is str else escaped[part] for part in self.parts])
 
 
-# Author or not, summary or not, content or not, how many categories, language or not.
-_Shape = tuple[bool, bool, bool, int, bool]
+# Author or not, summary or not, content or not, how many categories, language or not,
+# image or not, and with it alt text or not and a type or not.
+_Shape = tuple[bool, bool, bool, int, bool, bool, bool, bool]
 
 
 class ItemTemplates:
@@ -333,9 +399,9 @@ class ItemTemplates:
     def render(self, values: ItemValues) -> tuple[str, str]:
         """The RSS item and the Atom entry, as ``feedgen_items`` writes them."""
         texts = (values.id, values.title, values.link, *values.categories)
-        if not all(texts) or _NOT_PLAIN_XML.search(
-            "".join((*texts, values.author, values.summary, values.content, values.language))
-        ):
+        optional = (values.author, values.summary, values.content, values.language)
+        image = (values.image, values.image_alt, values.image_type)
+        if not all(texts) or _NOT_PLAIN_XML.search("".join((*texts, *optional, *image))):
             return feedgen_items(values)  # it decides what to make of empty or odd values
         shape = (
             bool(values.author),
@@ -343,6 +409,9 @@ class ItemTemplates:
             bool(values.content),
             len(values.categories),
             bool(values.language),
+            bool(values.image),
+            bool(values.image and values.image_alt),
+            bool(values.image and values.image_type),
         )
         templates = self._shapes.get(shape)
         if templates is None:
@@ -356,6 +425,9 @@ class ItemTemplates:
             "summary": values.summary,
             "content": values.content,
             "language": values.language,
+            "image": values.image,
+            "image_alt": values.image_alt,
+            "image_type": values.image_type,
             "published_rfc": rfc2822(values.published),
             "published_iso": values.published.isoformat(),
             "updated_iso": values.updated.isoformat(),
@@ -372,7 +444,14 @@ class ItemTemplates:
 
 
 def _templates(
-    has_author: bool, has_summary: bool, has_content: bool, categories: int, has_language: bool
+    has_author: bool,
+    has_summary: bool,
+    has_content: bool,
+    categories: int,
+    has_language: bool,
+    has_image: bool,
+    has_image_alt: bool,
+    has_image_type: bool,
 ) -> tuple[_Template, _Template]:
     marked = ItemValues(
         id=_MARK.format("id"),
@@ -385,6 +464,9 @@ def _templates(
         content=_MARK.format("content") if has_content else "",
         categories=tuple(_MARK.format(f"category_{number}") for number in range(categories)),
         language=_MARK.format("language") if has_language else "",
+        image=_MARK.format("image") if has_image else "",
+        image_alt=_MARK.format("image_alt") if has_image_alt else "",
+        image_type=_MARK.format("image_type") if has_image_type else "",
     )
     rss, atom = feedgen_items(marked)
     rss = rss.replace(formatRFC2822(_TEMPLATE_PUBLISHED), _MARK.format("published_rfc"))
