@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +18,7 @@ from feedtool.build import EntriesRejected, build
 from feedtool.config import CONFIG_NAME, Settings, load_settings
 from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
 from feedtool.init import CACHE_IGNORE, init_site
+from feedtool.interrupt import report as report_interrupt
 from feedtool.new import create_entry, entries_folder, new_entry_text
 from feedtool.publish import BuildRejected
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
@@ -40,6 +41,11 @@ def _echo_error(error: BaseException) -> None:
 def _fail(error: FeedtoolError) -> NoReturn:
     _echo_error(error)
     sys.exit(EXIT_USAGE if isinstance(error, ConfigError) else EXIT_PROBLEMS)
+
+
+def _progress_bar(total: int) -> Any:
+    """The build's progress bar, on stderr (a terminal), for ``total`` outputs to make."""
+    return click.progressbar(length=total, label="Building", file=sys.stderr)
 
 
 def _print_warnings(warnings: Iterable[Diagnostic]) -> None:
@@ -140,6 +146,25 @@ class _Commands(click.Group):
             command.short_help = " ".join(paragraph.split())
         super().add_command(command, name)
 
+    # A command stopped by Ctrl-C, SIGTERM or SIGHUP, even while its options are read, ends
+    # with one line and status 128 + the signal's number (see ``feedtool.interrupt``),
+    # never Click's "Aborted!" or a traceback.
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _one_line_when_interrupted():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_when_interrupted():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_when_interrupted() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt as interrupt:
+        sys.exit(report_interrupt(interrupt))
+
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedtool")
@@ -223,9 +248,7 @@ def build_command(
       feedtool build --check      # in CI: is public/ up to date?
     """
     settings = _site_settings(config, **options)
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        progress = partial(click.progressbar, label="Building", file=sys.stderr)
+    progress = _progress_bar if not quiet and sys.stderr.isatty() else None
     try:
         report = build(
             settings,
