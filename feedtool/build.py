@@ -139,10 +139,12 @@ def build(
 
     if not check_only:
         check_output_path(settings.output)
+    # The workers are stopped (killed, if the build failed or was interrupted) before
+    # their work folder is removed: none can write into it any more.
     with (
+        _work_folder(settings.output) as work,
         Workers() as workers,
         _without_cycle_collection(),
-        _work_folder(settings.output) as work,
     ):
         # Parse: the changed files, on every core for a large site.
         parse = partial(_parse_files, settings, workers, work)
@@ -243,7 +245,11 @@ def _work_folder(output: Path) -> Iterator[Path]:
     except OSError as error:
         raise output_error(output, error) from None
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        try:
+            shutil.rmtree(work, ignore_errors=True)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM meanwhile: finish, then stop
+            shutil.rmtree(work, ignore_errors=True)
+            raise
 
 
 class _ParseTask(NamedTuple):

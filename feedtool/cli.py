@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -18,6 +19,7 @@ from feedtool.config import CONFIG_NAME, Settings, load_settings
 from feedtool.errors import ConfigError, Diagnostic, EntryError, FeedtoolError
 from feedtool.github import Annotation, commands, diagnostic_annotation, error_annotations
 from feedtool.init import CACHE_IGNORE, init_site
+from feedtool.interrupt import report as report_interrupt
 from feedtool.new import create_entry, entries_folder, new_entry_text
 from feedtool.publish import BuildRejected
 from feedtool.show import entry_as_dict, entry_as_text, show_entry
@@ -188,6 +190,25 @@ class _Commands(click.Group):
             paragraph = command.help.split("\n\n", 1)[0]
             command.short_help = " ".join(paragraph.split())
         super().add_command(command, name)
+
+    # A command stopped by Ctrl-C, SIGTERM or SIGHUP, even while its options are read, ends
+    # with one line and status 128 + the signal's number (see ``feedtool.interrupt``),
+    # never Click's "Aborted!" or a traceback.
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _one_line_when_interrupted():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_when_interrupted():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_when_interrupted() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt as interrupt:
+        sys.exit(report_interrupt(interrupt))
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
