@@ -14,7 +14,9 @@ from feedtool.validate.codes import Issue
 from feedtool.validate.dates import check_rfc3339
 from feedtool.validate.detect import ATOM_NS
 from feedtool.validate.elements import (
+    UNSCANNED,
     Element,
+    Prescan,
     children_by_tag,
     date_issues,
     escaped_html_issues,
@@ -23,7 +25,7 @@ from feedtool.validate.elements import (
     url_issues,
     xml_base_issues,
 )
-from feedtool.validate.extensions import extension_issues
+from feedtool.validate.extensions import extension_issues, extension_tags
 from feedtool.validate.values import is_addr_spec, is_mime_type, reference_problem
 
 _A = f"{{{ATOM_NS}}}"
@@ -122,8 +124,11 @@ class AtomRules:
 
     item_tag = _ENTRY
 
-    def __init__(self) -> None:
+    def __init__(self, prescan: Prescan = UNSCANNED) -> None:
+        """``prescan``: what the document's bytes may hold (xml:base, namespaces)."""
         self._ids: dict[str, int] = {}
+        self._xml_base = prescan.xml_base
+        self._extensions = extension_tags(prescan.namespaces)
         self._entries = 0
         self._repeated_ids = 0  # entries whose id an earlier entry has
         self._authorless_entries: list[int] = []
@@ -147,7 +152,7 @@ class AtomRules:
         issues, has_author = self._entry(entry)
         if not has_author:
             self._authorless_entries.append(line_of(entry))
-        return issues + xml_base_issues(entry)
+        return issues + xml_base_issues(entry) if self._xml_base else issues
 
     def feed(self, root: Element) -> list[Issue]:
         """Rules for the feed element, once its entries have been seen and removed.
@@ -159,13 +164,13 @@ class AtomRules:
             if not has_author:
                 message = "the entry has no <author> (nor has its <source>)"
                 issues.append(Issue(line_of(root), 0, "E-ATOM-AUTHOR", message))
-            return issues + xml_base_issues(root)
+            return issues + xml_base_issues(root) if self._xml_base else issues
         children = children_by_tag(root)
         issues = self._common(root, children, "feed")
         issues += link_issues(
             root, children.get(LINK, []), feed_level=True, schema_checks_type=True
         )
-        issues += extension_issues(root, "feed")
+        issues += extension_issues(root, "feed", self._extensions)
         if _AUTHOR not in children:
             message = "the entry has no <author>, and neither has the feed"
             issues += [
@@ -182,7 +187,7 @@ class AtomRules:
                     name = _written_name(child)
                     message = f"<{name}> comes after the first entry; entries must come last"
                     issues.append(Issue(line_of(child), 0, "E-SCHEMA", message))
-        return issues + xml_base_issues(root)
+        return issues + xml_base_issues(root) if self._xml_base else issues
 
     def _entry(self, entry: Element) -> tuple[list[Issue], bool]:
         """An entry's issues, and whether it has an author (its own or its source's)."""
@@ -193,7 +198,7 @@ class AtomRules:
         )
         issues += self._content(entry, children)
         issues += self._duplicate_id(children)
-        issues += extension_issues(entry, "entry")
+        issues += extension_issues(entry, "entry", self._extensions)
         has_author = _AUTHOR in children
         for source in children.get(_SOURCE, []):
             parts = children_by_tag(source)

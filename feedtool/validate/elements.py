@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -14,6 +15,23 @@ Element = etree._Element
 DateCheck = Callable[[str], list[tuple[str, str]]]
 
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+@dataclass(frozen=True)
+class Prescan:
+    """What one look through a document's bytes tells the rules to look for in it.
+
+    ``xml_base``: whether an element may carry xml:base. ``namespaces``: the namespaces
+    the document declares, None when they could not be read off the bytes.
+    """
+
+    xml_base: bool = True
+    namespaces: frozenset[str] | None = None
+
+
+UNSCANNED = Prescan()  # nothing known: look for everything
+
+
 # Compiled once; libxml2 walks the subtree in C, where most elements have no xml:base.
 _WITH_XML_BASE = etree.XPath("descendant-or-self::*[@xml:base]")
 

@@ -17,7 +17,7 @@ Web comments (``wfw:``), Trackback (``trackback:``) and Creative Commons license
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from feedtool.validate.codes import Issue
@@ -888,20 +888,33 @@ _MEDIA_WITHOUT_SLASH = MEDIA_NS.rstrip("/")
 _PLACE_NAMES = {CHANNEL: "a channel", ITEM: "an item", FEED: "a feed", ENTRY: "an entry"}
 
 
-def extension_issues(parent: Element, place: str) -> list[Issue]:
+def extension_tags(declared: Collection[str] | None) -> tuple[str, ...]:
+    """What ``extension_issues`` looks at, of the namespaces a document ``declared`` (None:
+    unknown): lxml's patterns for the children in those feedtool checks."""
+    return tuple(
+        f"{{{namespace}}}*"
+        for namespace in (*_TABLES, _MEDIA_WITHOUT_SLASH)
+        if declared is None or namespace in declared
+    )
+
+
+_ALL = extension_tags(None)
+
+
+def extension_issues(parent: Element, place: str, tags: tuple[str, ...] = _ALL) -> list[Issue]:
     """Problems in the extension elements that are children of ``parent``.
 
     ``place`` is what the parent is: ``channel`` or ``item`` (RSS), ``feed`` or ``entry``
-    (Atom).
+    (Atom). ``tags`` (from ``extension_tags``) narrows the look to the namespaces a
+    document declares.
     """
     issues: list[Issue] = []
+    if not tags:
+        return issues
     seen: set[str] = set()
     media_without_slash = False
-    for child in parent.iterchildren("*"):
-        tag = child.tag
-        if tag[0] != "{":
-            continue  # RSS's own elements, which the schema and the rules check
-        namespace, _, local = tag[1:].partition("}")
+    for child in parent.iterchildren(*tags):
+        namespace, _, local = child.tag[1:].partition("}")
         if namespace == _MEDIA_WITHOUT_SLASH:
             if not media_without_slash:
                 message = f"Media RSS's namespace is {MEDIA_NS}, with its final slash"

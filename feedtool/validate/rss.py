@@ -13,7 +13,9 @@ from feedtool.validate.atom import LINK, link_issues
 from feedtool.validate.codes import Issue
 from feedtool.validate.dates import check_rfc822
 from feedtool.validate.elements import (
+    UNSCANNED,
     Element,
+    Prescan,
     children_by_tag,
     date_issues,
     escaped_html_issues,
@@ -22,7 +24,7 @@ from feedtool.validate.elements import (
     url_issues,
     xml_base_issues,
 )
-from feedtool.validate.extensions import CHANNEL, ITEM, extension_issues
+from feedtool.validate.extensions import CHANNEL, ITEM, extension_issues, extension_tags
 from feedtool.validate.values import (
     is_addr_spec,
     is_language_code,
@@ -48,8 +50,11 @@ class RssRules:
 
     item_tag = "item"
 
-    def __init__(self) -> None:
+    def __init__(self, prescan: Prescan = UNSCANNED) -> None:
+        """``prescan``: what the document's bytes may hold (xml:base, namespaces)."""
         self._guids: dict[str, int] = {}
+        self._xml_base = prescan.xml_base
+        self._extensions = extension_tags(prescan.namespaces)
 
     def is_item(self, element: Element) -> bool:
         """True for an item of the channel (not an element elsewhere that is named item)."""
@@ -94,8 +99,8 @@ class RssRules:
             issues += url_issues(
                 link, link.get("href"), f"atom:link rel={rel}", must_be_absolute=False
             )
-        issues += extension_issues(item, ITEM)
-        return issues + xml_base_issues(item)
+        issues += extension_issues(item, ITEM, self._extensions)
+        return issues + xml_base_issues(item) if self._xml_base else issues
 
     def feed(self, rss: Element) -> list[Issue]:
         """Rules for the channel, once its items have been seen and removed."""
@@ -145,8 +150,8 @@ class RssRules:
             schema_checks_type=False,
             alternates_unique=False,
         )
-        issues += extension_issues(channel, CHANNEL)
-        return issues + xml_base_issues(rss)
+        issues += extension_issues(channel, CHANNEL, self._extensions)
+        return issues + xml_base_issues(rss) if self._xml_base else issues
 
     def _guid(self, guid: Element) -> list[Issue]:
         issues: list[Issue] = []

@@ -21,7 +21,10 @@ _WEB_SCHEMES = frozenset({"http", "https"})
 # An ASCII character RFC 3986 leaves out of URIs, or keeps for a host's brackets: it must
 # be percent-encoded (the W3C Feed Validation Service: InvalidUriChar). A space is the
 # usual one. Characters past ASCII are IRI characters, checked apart.
-_NOT_IN_URI = re.compile(r"[^0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#\x80-\U0010ffff]")
+_IRI_CHARACTERS = (  # past ASCII: all but C1 controls and spaces (as one class: fast)
+    "\xa1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\U0010ffff"
+)
+_NOT_IN_URI = re.compile(rf"[^0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#{_IRI_CHARACTERS}]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # An IPv6 or IPvFuture host, the only place brackets are allowed: [::1], [v7.x].
 _BRACKETED_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*+:)?//\[[0-9A-Za-z:.]*+\]")
@@ -48,6 +51,11 @@ def absolute_url_problem(value: str) -> str | None:
         return "contains a space or a character that no URL may hold"
     if not _SCHEME.match(value):
         return "is relative"
+    return _scheme_problem(value)
+
+
+def _scheme_problem(value: str) -> str | None:
+    """What the rules of an absolute IRI's scheme find wrong with it (http, tag, urn:uuid)."""
     scheme = value.split(":", 1)[0].lower()
     if scheme in _WEB_SCHEMES and not _HAS_HOST.match(value):
         try:
@@ -57,6 +65,8 @@ def absolute_url_problem(value: str) -> str | None:
             return "has a host with unmatched [ ] (an IPv6 address is written [::1])"
     if scheme == "tag" and not _TAG_URI.fullmatch(value):
         return "is not a tag URI of the form tag:example.org,2026:name (RFC 4151)"
+    if scheme == "urn" and value[:9].lower() == "urn:uuid:" and not _UUID_URN.fullmatch(value):
+        return "is not a UUID URN of the form urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
     return None
 
 
@@ -69,7 +79,7 @@ def reference_problem(value: str, *, absolute: bool) -> str | None:
     """
     if not value:
         return "is empty" if absolute else None
-    host = _BRACKETED_HOST.match(value)
+    host = _BRACKETED_HOST.match(value) if "[" in value else None
     bad = _NOT_IN_URI.search(value, host.end() if host else 0)
     if bad is not None:
         return f"contains {_describe(bad.group())}, which must be percent-encoded"
@@ -77,9 +87,7 @@ def reference_problem(value: str, *, absolute: bool) -> str | None:
         return "is relative" if absolute else None
     if value.index(":") == len(value) - 1:
         return "has nothing after its scheme"
-    if value[:9].lower() == "urn:uuid:" and not _UUID_URN.fullmatch(value):
-        return "is not a UUID URN of the form urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-    return absolute_url_problem(value)
+    return _scheme_problem(value)
 
 
 def is_uri(value: str) -> bool:
@@ -99,41 +107,28 @@ def link_issue(
 
     ``value`` is taken as written: callers strip an element's text, never an attribute
     (white space in an attribute is a character the link may not hold). Without ``iri``,
-    characters past ASCII are a warning (RSS wants URIs, as the W3C validator says). A relative link
-    that ``base`` (from xml:base) makes absolute is fine. One that stays relative is an
-    error where the link must be absolute, else a warning: readers resolve it against
-    the feed's own URL, which breaks when a feed is copied.
+    characters past ASCII are a warning: RSS wants URIs, as the W3C validator says. A
+    relative link that ``base`` (from xml:base) makes absolute is fine. One that stays
+    relative is an error where the link must be absolute, else a warning: readers
+    resolve it against the feed's own URL, which breaks when a feed is copied.
     """
     problem = reference_problem(value, absolute=False)
     if problem is not None:
         return ("E-URL", f"'{value}' {problem}")
-    found = _relative_or_unusable(value, base, must_be_absolute)
-    if found is None and not iri and not is_uri(value):
+    if _SCHEME.match(value) is None:  # relative, and no character out of place
+        if base and _SCHEME.match(base):
+            problem = absolute_url_problem(urljoin(base, value))
+            if problem is not None:
+                return ("E-URL", f"'{value}' {problem}; an absolute URL is needed")
+        elif must_be_absolute:
+            return ("E-URL", f"'{value}' is relative; an absolute URL is needed")
+        else:
+            what = "is empty, a reference to the document itself" if not value else "is relative"
+            return ("W-URL-RELATIVE", f"'{value}' {what}; readers will guess its base")
+    if not iri and not is_uri(value):
         message = f"'{value}' holds characters past ASCII (an IRI); RSS wants them percent-encoded"
         return ("W-URL-IRI", message)
-    return found
-
-
-def _relative_or_unusable(
-    value: str, base: str | None, must_be_absolute: bool
-) -> tuple[str, str] | None:
-    if _SCHEME.match(value):
-        problem = absolute_url_problem(value)
-    elif base and _SCHEME.match(base):
-        problem = absolute_url_problem(urljoin(base, value))
-    elif must_be_absolute:
-        return ("E-URL", f"'{value}' is relative; an absolute URL is needed")
-    else:
-        what = "is empty, a reference to the document itself" if not value else "is relative"
-        return ("W-URL-RELATIVE", f"'{value}' {what}; readers will guess its base")
-    if problem is not None:
-        return ("E-URL", f"'{value}' {problem}; an absolute URL is needed")
     return None
-
-
-def is_web_url(value: str) -> bool:
-    """True for an absolute http or https URL: what a browser can open."""
-    return absolute_url_problem(value) is None and value.split(":", 1)[0].lower() in _WEB_SCHEMES
 
 
 def is_mime_type(value: str) -> bool:
