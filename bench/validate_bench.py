@@ -1,15 +1,24 @@
-"""How long `feedtool validate` takes, and how much memory, on a ~50 MB RSS and Atom feed.
+"""How long `feedtool validate` takes, and how much memory, on a ~50 MB RSS and Atom feed;
+and, with a checkout of the W3C Feed Validation Service, how it compares on many feeds.
 
     python bench/validate_bench.py [--megabytes 50]
+    python bench/validate_bench.py --w3c DIR [--w3c-python PYTHON] [--feeds 200]
 
 Generates feeds shaped like feedtool's own output (tag: ids, RFC 822 / RFC 3339
 dates, escaped HTML content, categories, a self link) in a temporary folder, then
-validates each in a fresh process and prints a Markdown table of wall time and peak
-resident memory. Peak memory comes from resource.getrusage(RUSAGE_CHILDREN) in a
+validates each in a fresh process and prints a Markdown table of wall time, CPU time
+and peak resident memory. Peak memory comes from resource.getrusage(RUSAGE_CHILDREN) in a
 measuring process that runs exactly one validation child, so each row is that one
 validation's own peak. The baseline row validates a tiny feed: the cost of Python,
 lxml and feedtool before any feed data. "Small items" has no content, so the same
 size holds several times as many items. Figures are recorded in bench/VALIDATE.md.
+
+With --w3c (a checkout of github.com/w3c/feedvalidator; PYTHON needs html5lib, rdflib
+and lxml), it writes --feeds feeds of 20 items each, RSS and Atom in turn, and times:
+feedtool validating them all in one call (one process, start-up included); the W3C code
+run once per feed, as its command line and its web service validate one feed a request
+(a fresh process each, start-up included; a sample of 20 feeds); and the W3C code's
+validation alone, in one process over all feeds, start-up excluded.
 """
 
 from __future__ import annotations
@@ -120,19 +129,124 @@ def measure_one(path: str) -> None:
         [sys.executable, "-c", _VALIDATE, path], check=False, capture_output=True, text=True
     )
     seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss  # KiB on Linux
     # "path: kind, N errors, M warnings" without the temporary path.
     summary = (result.stdout.strip() or result.stderr.strip().splitlines()[-1]).split(": ")[-1]
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "summary": summary}))
+    cpu = usage.ru_utime + usage.ru_stime  # steadier than wall time on a busy machine
+    figures = {"seconds": seconds, "cpu": cpu, "peak_mib": peak_kib / 1024, "summary": summary}
+    print(json.dumps(figures))
+
+
+# The W3C code, validating one feed as its command line does: the result is its verdict.
+_W3C_ONE = """
+import sys
+sys.path.insert(0, sys.argv[1] + "/src")
+import feedvalidator
+data = open(sys.argv[2], "rb").read()
+try:
+    events = feedvalidator.validateString(data, firstOccurrenceOnly=1)["loggedEvents"]
+except feedvalidator.logging.ValidationFailure as failure:
+    events = [failure.event]
+print(sum(isinstance(e, feedvalidator.logging.Error) for e in events))
+"""
+# The W3C code over many feeds in one process: its validation alone, after its imports.
+_W3C_MANY = """
+import json, pathlib, sys, time
+sys.path.insert(0, sys.argv[1] + "/src")
+import feedvalidator
+paths = sorted(pathlib.Path(sys.argv[2]).iterdir())
+invalid = 0
+started = time.perf_counter()
+for path in paths:
+    try:
+        events = feedvalidator.validateString(path.read_bytes(), firstOccurrenceOnly=1)
+        events = events["loggedEvents"]
+    except feedvalidator.logging.ValidationFailure as failure:
+        events = [failure.event]
+    invalid += any(isinstance(e, feedvalidator.logging.Error) for e in events)
+print(json.dumps({"seconds": time.perf_counter() - started, "invalid": invalid}))
+"""
+# feedtool over many feeds in one call, as `feedtool validate FOLDER` does.
+_FEEDTOOL_MANY = (
+    "import sys; from feedtool.validate import validate_targets;"
+    " reports = validate_targets([sys.argv[1]]);"
+    " print(len(reports), sum(1 for r in reports if r.errors))"
+)
+_W3C_SAMPLE = 20  # feeds the W3C code validates one process each
+
+
+def compare_with_w3c(w3c: Path, python: str, count: int) -> None:
+    """Many feeds: feedtool in one call against the W3C code, per feed; a Markdown table."""
+    with tempfile.TemporaryDirectory(prefix="feedtool-bench-many-") as folder:
+        for n in range(count):
+            chunks = rss_chunks(20) if n % 2 == 0 else atom_chunks(20)
+            write_feed(Path(folder, f"feed-{n:04d}.{'rss' if n % 2 == 0 else 'atom'}.xml"), chunks)
+        size = sum(path.stat().st_size for path in Path(folder).iterdir()) / count
+
+        started = time.perf_counter()
+        ours = subprocess.run(
+            [sys.executable, "-c", _FEEDTOOL_MANY, folder],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        feedtool_seconds = time.perf_counter() - started
+
+        sample = sorted(Path(folder).iterdir())[:_W3C_SAMPLE]
+        started = time.perf_counter()
+        w3c_invalid = 0
+        for path in sample:
+            verdict = subprocess.run(
+                [python, "-c", _W3C_ONE, str(w3c), str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            w3c_invalid += int(verdict.stdout.split()[-1]) > 0
+        w3c_each = (time.perf_counter() - started) / len(sample)
+
+        many = json.loads(
+            subprocess.run(
+                [python, "-c", _W3C_MANY, str(w3c), folder],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+
+    ours_each = feedtool_seconds / count
+    print(f"{count} feeds of 20 items, {size / 1000:.0f} kB each on average\n")
+    print("| validation | per feed (ms) | feedtool is faster by | invalid feeds |")
+    print("|---|---:|---:|---|")
+    print(
+        f"| feedtool, all {count} in one call (start-up included) | {ours_each * 1000:.2f} |"
+        f" | {ours[1]} of {ours[0]} |"
+    )
+    print(
+        f"| W3C code, one run per feed (start-up included; {len(sample)} feeds) |"
+        f" {w3c_each * 1000:.1f} | {w3c_each / ours_each:.0f}x | {w3c_invalid} of {len(sample)} |"
+    )
+    w3c_alone = many["seconds"] / count
+    print(
+        f"| W3C code, all {count} in one process (its validation alone) |"
+        f" {w3c_alone * 1000:.1f} | {w3c_alone / ours_each:.0f}x | {many['invalid']} of {count} |"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--megabytes", type=int, default=50, help="size of each feed")
+    parser.add_argument("--w3c", type=Path, help="a checkout of w3c/feedvalidator to compare with")
+    parser.add_argument("--w3c-python", default=sys.executable, help="a Python for the W3C code")
+    parser.add_argument("--feeds", type=int, default=200, help="feeds to compare on (--w3c)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure_one(args.measure)
+        return
+    if args.w3c:
+        compare_with_w3c(args.w3c, args.w3c_python, args.feeds)
         return
 
     rows = []
@@ -160,11 +274,11 @@ def main() -> None:
             figures = measure(path)
             rows.append((label, size, figures))
 
-    print("| feed | size (MB) | wall time (s) | peak RSS (MiB) | result |")
-    print("|---|---:|---:|---:|---|")
+    print("| feed | size (MB) | wall time (s) | CPU time (s) | peak RSS (MiB) | result |")
+    print("|---|---:|---:|---:|---:|---|")
     for label, size, figures in rows:
         print(
-            f"| {label} | {size / 1e6:.1f} | {figures['seconds']:.2f} |"
+            f"| {label} | {size / 1e6:.1f} | {figures['seconds']:.2f} | {figures['cpu']:.2f} |"
             f" {figures['peak_mib']:.0f} | {figures['summary']} |"
         )
 

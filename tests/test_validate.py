@@ -17,7 +17,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import timeit
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,17 @@ from feedtool.validate import (
     validate_targets,
 )
 from feedtool.validate import targets as targets_module
-from feedtool.validate.dates import check_rfc822, check_rfc3339
+from feedtool.validate.dates import check_rfc822, check_rfc3339, check_w3cdtf
 from feedtool.validate.detect import FEED_KINDS
 from feedtool.validate.jsonpos import locate
 from feedtool.validate.schemas import jsonfeed_validator
+from feedtool.validate.values import (
+    is_addr_spec,
+    is_language_code,
+    is_mime_type,
+    link_issue,
+    reference_problem,
+)
 from feedtool.validate.xmlstream import check_xml
 
 CORPUS = Path(__file__).parent / "validate_corpus"
@@ -560,9 +568,14 @@ def test_the_atom_schema_says_where_it_departs_from_the_rfc() -> None:
 # unreadable path come from validate_targets.
 KIND_EXAMPLES: dict[str, list[bytes]] = {
     "rss2": [VALID_RSS, b'<rss version="2.0"><channel>'],
-    "atom1": [VALID_ATOM],
+    "atom1": [VALID_ATOM, (CORPUS / "detect" / "atom-entry-document.xml").read_bytes()],
     "jsonfeed1.0": [(CORPUS / "json" / "valid-version-1.json").read_bytes()],
-    "jsonfeed1.1": [VALID_JSON, b'{"version": "https://jsonfeed.org/version/1.1", "items": ['],
+    "jsonfeed1.1": [
+        VALID_JSON,
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [',
+        b'{"version": "https:\\/\\/jsonfeed.org\\/version\\/1.1", "items": []}',
+        b'{"version": "https:\\u002f\\u002fjsonfeed.org/version/1.1", "items": []}',
+    ],
     "jsonfeed": [
         (CORPUS / "json" / "version-unknown.json").read_bytes(),
         b'{"title": "no version", "_x": {"version": "https://jsonfeed.org/version/1.1"}}',
@@ -717,3 +730,116 @@ def test_the_quick_host_check_agrees_with_urlsplit(scheme: str, middle: str, tai
         return
     assert (problem == "has no host") == (not has_host)
     assert problem in (None, "has no host")
+
+
+# --- every value check is linear on hostile text -------------------------------------------
+# Text of n and of 4n characters (100 KB): a check whose time grows with the square of
+# its input shows it as 16 times the time, and takes seconds on a large attribute.
+
+
+def _best_seconds(check: Callable[[], object]) -> float:
+    return min(timeit.repeat(check, number=1, repeat=3))
+
+
+_HOSTILE_VALUES = [
+    pytest.param(lambda n: reference_problem("http://" + "a" * n + " ", absolute=True), id="uri"),
+    pytest.param(lambda n: reference_problem("a" * n + "!", absolute=True), id="scheme-like"),
+    pytest.param(lambda n: reference_problem("http://[" + ":" * n, absolute=True), id="host"),
+    pytest.param(lambda n: link_issue("a/" * (n // 2), "https://e.org/", False), id="base"),
+    pytest.param(lambda n: is_addr_spec("a@" + "a." * (n // 2) + "!"), id="email dots"),
+    pytest.param(lambda n: is_addr_spec("a@a" + "-" * n + "!"), id="email dashes"),
+    pytest.param(lambda n: is_language_code("en" + "-aaaaa" * (n // 6) + "!"), id="language"),
+    pytest.param(lambda n: is_language_code("en" + "-a-bb" * (n // 5) + "!"), id="extensions"),
+    pytest.param(lambda n: check_rfc822("(" * (n // 2) + ")" * (n // 2)), id="comments"),
+    pytest.param(lambda n: check_rfc822("1 Feb 2006 01:39 GMT" + "(a)" * (n // 3)), id="many"),
+    pytest.param(lambda n: check_rfc822("(" + "\\" * n), id="escapes"),
+    pytest.param(lambda n: check_w3cdtf("2022-" + "0" * n), id="w3cdtf"),
+    pytest.param(lambda n: is_mime_type("a/b" + ";a=b" * (n // 4) + ";"), id="mime"),
+]
+
+
+@pytest.mark.parametrize("check", _HOSTILE_VALUES)
+def test_hostile_values_are_checked_in_linear_time(check: Callable[[int], object]) -> None:
+    quarter = _best_seconds(lambda: check(25_000))
+    whole = _best_seconds(lambda: check(100_000))
+    assert whole < 0.5
+    # Four times the text may take four times as long, eight with noise; quadratic is 16.
+    assert whole < 8 * quarter + 0.01
+
+
+def _extension_feed(item: str) -> bytes:
+    return (
+        '<rss version="2.0" xmlns:georss="http://www.georss.org/georss"'
+        ' xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>T</title>'
+        f"<link>https://e.org/</link><description>D</description><item>{item}</item>"
+        "</channel></rss>"
+    ).encode()
+
+
+_HOSTILE_EXTENSIONS = [
+    pytest.param(lambda n: f"<georss:line>{'1 ' * (n // 2)}x</georss:line>", id="georss line"),
+    pytest.param(
+        lambda n: f"<media:rating scheme='urn:icra'>r ({'cz 1 ' * (n // 5)}</media:rating>",
+        id="icra",
+    ),
+    pytest.param(lambda n: f"<dc:date>{'2' * n}</dc:date>", id="dc:date"),
+    pytest.param(lambda n: f"<itunes:duration>{'1:' * (n // 2)}</itunes:duration>", id="duration"),
+    pytest.param(lambda n: "<dc:title>t</dc:title>" * (n // 22), id="repeated elements"),
+]
+
+
+@pytest.mark.parametrize("item", _HOSTILE_EXTENSIONS)
+def test_hostile_extension_values_are_checked_in_linear_time(item: Callable[[int], str]) -> None:
+    quarter = _best_seconds(lambda: validate_document(_extension_feed(item(25_000)), "q"))
+    whole = _best_seconds(lambda: validate_document(_extension_feed(item(100_000)), "w"))
+    assert whole < 1.0
+    assert whole < 8 * quarter + 0.02
+
+
+# --- the values W3C and feedtool read alike ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("en", True),
+        ("en-us", True),
+        ("fr-CA", True),
+        ("epo", True),  # Esperanto, ISO 639-2
+        ("UND", True),
+        ("x-klingon", True),
+        ("English", False),  # BCP 47's shape allows 5 to 8 letters; no such language exists
+        ("xx", False),  # two letters, but no ISO 639-1 code
+        ("en_US", False),
+        ("", False),
+    ],
+)
+def test_a_language_code_is_an_iso_639_language_with_bcp_47_subtags(value: str, valid: bool):
+    assert is_language_code(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("jo@example.org", True),
+        ("jo.smith+feeds@mail.example.co.uk", True),
+        ("jo@localhost", True),  # a host name without a dot, as the W3C's looser pattern takes
+        ("Jo Smith <jo@example.org>", False),
+        ("jo@example.org (Jo Smith)", False),
+        ("jo@@example.org", False),
+        ("@example.org", False),
+    ],
+)
+def test_an_atom_email_is_an_addr_spec(value: str, valid: bool):
+    assert is_addr_spec(value) is valid
+
+
+def test_a_json_feed_is_recognised_by_its_parsed_version_however_escaped() -> None:
+    escaped = b'{"version":"https:\\/\\/jsonfeed.org\\/version\\/1","title":"T","items":[]}'
+    report = validate_document(escaped, "feed.json")
+    assert report.kind == "jsonfeed1.0"
+    assert [f.code for f in report.errors] == []
+    nested = b'{"title":"T","_x":{"version":"https:\\/\\/jsonfeed.org\\/version\\/1.1"}}'
+    assert validate_document(nested, "x.json").kind == "jsonfeed"
+    assert validate_document(b'{"version": "1.0"}', "package.json").kind == "unknown"

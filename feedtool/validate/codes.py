@@ -26,12 +26,17 @@ CODES: dict[str, str] = {
     "E-DATE-RFC822": "an RSS date is not an RFC 822 date (syntax, zone, day of month)",
     "E-DATE-WEEKDAY": "an RSS date's day name is wrong for its date",
     "W-DATE-YEAR": "an RSS date has a two-digit year",
+    "W-DATE-COMMENT": "an RSS date holds RFC 822 comments (in parentheses), which few readers"
+    " understand",
     "W-DATE-ZONE": "an RSS date uses a military one-letter zone, whose sign is unreliable",
     "E-DATE-RFC3339": "an Atom or JSON Feed date is not an RFC 3339 date-time with a zone",
-    "E-URL": "a link that must be an absolute URL or IRI is not",
+    "E-DATE-W3CDTF": "a Dublin Core date is not a W3C date (W3CDTF; a time needs its zone)",
+    "E-WHITESPACE": "an Atom id, IRI or date has white space around it, which it may not hold",
+    "E-URL": "a link holds a character that must be percent-encoded, or is not absolute",
+    "W-URL-IRI": "an RSS link holds characters past ASCII (an IRI); RSS wants them percent-encoded",
     "W-URL-RELATIVE": "a relative link that readers must resolve against the feed's URL",
-    "E-ID-DUPLICATE": "two items share a guid or id",
-    "W-ID-DUPLICATE": "two Atom entries share an id (allowed with different updated)",
+    "E-ID-DUPLICATE": "two items share a guid or id, or ten Atom entries or more all have one id",
+    "W-ID-DUPLICATE": "two Atom entries share an id: one entry twice, of which readers show one",
     "E-GUID-PERMALINK": "a guid is a permalink (isPermaLink defaults to true) but not a URL",
     "W-SELF-LINK": "the feed has no self link (atom:link rel=self, link rel=self, feed_url)",
     "E-ATOM-AUTHOR": "an Atom entry has no author and the feed has none either",
@@ -40,9 +45,16 @@ CODES: dict[str, str] = {
     "W-ESCAPED-HTML": "escaped HTML has unbalanced tags, so readers may show it broken",
     "E-TYPE": "a type attribute or mime_type is not a MIME type",
     "E-RSS-EMAIL": 'an RSS email field is not "address@host (Name)"',
-    "E-RSS-TTL": "ttl is not a non-negative integer of minutes",
+    "W-RSS-PROFILE": "RSS the Best Practices Profile advises against: email not as addr (Name),"
+    " hour 24",
+    "E-ATOM-EMAIL": "an Atom email is not a bare address (addr-spec) like jo@example.org",
+    "E-LANGUAGE": "a language or dc:language is not a language code like en or fr-ca",
+    "E-RSS-TTL": "ttl is not a positive whole number of minutes",
     "W-ARCHIVE-CURRENT": "an archived feed (fh:archive) has no link rel=current",
     "W-JSON-VERSION": "a JSON Feed uses members of another version than it declares",
+    "E-EXTENSION": "an element of a checked extension namespace (iTunes, Media RSS ...) is"
+    " undefined, misplaced, wrong",
+    "W-EXTENSION": "an extension element is deprecated, retired or written in a discouraged way",
 }
 
 

@@ -1,4 +1,4 @@
-"""Date checks: RFC 822 for RSS, RFC 3339 for Atom and JSON Feed.
+"""Date checks: RFC 822 for RSS, RFC 3339 for Atom and JSON Feed, W3CDTF for Dublin Core.
 
 Each check returns (code, message) pairs, empty when the date is good, so one date can
 be both, say, written with a two-digit year and wrong in its day name.
@@ -28,6 +28,12 @@ _RFC3339 = re.compile(
     r"(?:\.\d+)?(?P<zone>Z|[+-]\d{2}:\d{2})?",
     re.IGNORECASE,
 )
+# W3CDTF (https://www.w3.org/TR/NOTE-datetime): a year, a month or a day, or a time to
+# the minute, second or fraction of a second, which then needs its zone.
+_W3CDTF = re.compile(
+    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})(?:T(?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.\d*)?)?(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
 _RSS_EXAMPLE = "Sat, 10 Sep 2022 08:00:00 +0000"
 _RFC3339_EXAMPLE = "2022-09-10T08:00:00Z"
 
@@ -37,6 +43,9 @@ def check_rfc822(value: str) -> list[tuple[str, str]]:
     text = value.strip()
     match = _RFC822.fullmatch(text)
     if match is None:
+        if "(" in text and _RFC822.fullmatch(_without_comments(text)):
+            message = f"'{text}' holds comments (in parentheses), which few readers understand"
+            return [("W-DATE-COMMENT", message)]
         return [("E-DATE-RFC822", f"'{text}' is not an RFC 822 date like '{_RSS_EXAMPLE}'")]
     weekday, month, year, zone = (
         match["weekday"],
@@ -72,6 +81,32 @@ def check_rfc822(value: str) -> list[tuple[str, str]]:
     return problems
 
 
+def _without_comments(text: str) -> str:
+    """RFC 822's comments (nested parentheses, with \\-escapes) as spaces; one pass.
+
+    A parenthesis left open or closed twice stays, so the date does not match.
+    """
+    kept: list[str] = []
+    depth = 0
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if not depth:
+                kept.append(" ")
+        elif not depth:
+            kept.append(char)
+    if depth:
+        return text
+    return " ".join("".join(kept).split())
+
+
 def check_rfc3339(value: str, upper_case: bool = False) -> list[tuple[str, str]]:
     """Problems with an RFC 3339 date-time; ``upper_case`` for Atom, whose T and Z must be."""
     match = _RFC3339.fullmatch(value)
@@ -90,6 +125,25 @@ def check_rfc3339(value: str, upper_case: bool = False) -> list[tuple[str, str]]
     zone_ok = zone.upper() == "Z" or (int(zone[1:3]) <= 23 and int(zone[4:6]) <= 59)
     if not _valid_time(match["hour"], match["minute"], match["second"]) or not zone_ok:
         return [("E-DATE-RFC3339", f"'{value}': the time or zone is out of range")]
+    return []
+
+
+def check_w3cdtf(value: str) -> list[tuple[str, str]]:
+    """Problems with a Dublin Core date: W3CDTF, whose times need a zone."""
+    match = _W3CDTF.fullmatch(value)
+    if match is None:
+        message = f"'{value}' is not a W3C date like 2022-09-10 or '{_RFC3339_EXAMPLE}'"
+        return [("E-DATE-W3CDTF", message)]
+    if match["hour"] is not None and match["zone"] is None:
+        return [("E-DATE-W3CDTF", f"'{value}' has a time but no time zone (add Z or an offset)")]
+    try:
+        datetime.date(int(match["year"]), int(match["month"] or 1), int(match["day"] or 1))
+    except ValueError:
+        return [("E-DATE-W3CDTF", f"'{value}' is not a date of the calendar")]
+    if match["hour"] is not None and not _valid_time(
+        match["hour"], match["minute"], match["second"]
+    ):
+        return [("E-DATE-W3CDTF", f"'{value}': the time of day is out of range")]
     return []
 
 

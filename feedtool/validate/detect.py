@@ -1,15 +1,17 @@
 """Which format a document is in, decided by its content and never by its name.
 
 Detection reads only the prolog and the root start tag (or, for JSON, looks for the
-JSON Feed version URL), so a folder of pages and images is sorted quickly and a
-document that is not well-formed further down is still recognised as the feed it
-means to be. The DOCTYPE is inspected here too: a document that declares entities is
-refused before any parser sees it.
+JSON Feed version URL, and parses the document when the URL is not written plainly),
+so a folder of pages and images is sorted quickly and a document that is not
+well-formed further down is still recognised as the feed it means to be. The DOCTYPE
+is inspected here too: a document that declares entities is refused before any parser
+sees it.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from dataclasses import dataclass
 
@@ -26,6 +28,11 @@ _PROLOG_LIMIT = 1 << 20
 _JSONFEED_VERSION = re.compile(
     rb'"version"\s*:\s*"(https?://(?:www\.)?jsonfeed\.org/version/[^"]*)"'
 )
+# The same, with the slashes escaped as JSON allows (PHP's json_encode writes \/).
+_JSONFEED_VERSION_ESCAPED = re.compile(
+    rb'"version"\s*:\s*"(https?:\\?/\\?/(?:www\.)?jsonfeed\.org\\?/version\\?/[^"]*)"'
+)
+_JSONFEED_URL = re.compile(r"https?://(?:www\.)?jsonfeed\.org/version/")
 _NAME = re.compile(r"[^\s/>\[]+")
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _START_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*""")
@@ -108,9 +115,29 @@ def _head_text(data: bytes) -> str:
 
 def _detect_json(data: bytes) -> Detected:
     match = _JSONFEED_VERSION.search(data)
+    if match is not None:  # the usual case, found without parsing
+        return Detected(jsonfeed_kind(match.group(1).decode("ascii", errors="replace")))
+    version = _parsed_version(data)
+    if version is not None:
+        return Detected(jsonfeed_kind(version))
+    # Not at the top, or the JSON is broken: a JSON Feed still, whose errors say what.
+    match = _JSONFEED_VERSION_ESCAPED.search(data)
     if match is None:
         return _not_feed(1, 'JSON without a JSON Feed "version" (https://jsonfeed.org/version/1.1)')
-    return Detected(jsonfeed_kind(match.group(1).decode("ascii", errors="replace")))
+    written = match.group(1).decode("ascii", errors="replace").replace("\\/", "/")
+    return Detected(jsonfeed_kind(written))
+
+
+def _parsed_version(data: bytes) -> str | None:
+    """The top-level ``version`` of a JSON document, when it names a JSON Feed version."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
+        return None
+    version = document.get("version") if isinstance(document, dict) else None
+    if isinstance(version, str) and _JSONFEED_URL.match(version):
+        return version
+    return None
 
 
 def _detect_xml(text: str, pos: int) -> Detected:
@@ -212,7 +239,7 @@ def _classify_root(text: str, pos: int, doctype: Doctype | None, doctype_name: s
         message = "RSS 1.0 (RDF) is not validated; feedtool validates RSS 2.0"
         return Detected("rss1.0", problem=Issue(line, 0, "E-RSS-RDF", message))
     if local == "entry" and namespace == ATOM_NS:
-        return _not_feed(line, "an Atom entry document holds one entry, not a feed")
+        return Detected("atom1", doctype)  # an Atom Entry Document (RFC 4287 section 2)
     return _not_feed(line, f"the root element is <{qname}>")
 
 

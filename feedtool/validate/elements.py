@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
 from feedtool.validate.codes import Issue
 from feedtool.validate.markup import unbalanced_tags
-from feedtool.validate.values import link_issue
+from feedtool.validate.values import link_issue, reference_problem
 
 Element = etree._Element
 DateCheck = Callable[[str], list[tuple[str, str]]]
+
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+@dataclass(frozen=True)
+class Prescan:
+    """What one look through a document's bytes tells the rules to look for in it.
+
+    ``xml_base``: whether an element may carry xml:base. ``namespaces``: the namespaces
+    the document declares, None when they could not be read off the bytes.
+    """
+
+    xml_base: bool = True
+    namespaces: frozenset[str] | None = None
+
+
+UNSCANNED = Prescan()  # nothing known: look for everything
+
+
+# Compiled once; libxml2 walks the subtree in C, where most elements have no xml:base.
+_WITH_XML_BASE = etree.XPath("descendant-or-self::*[@xml:base]")
 
 
 def children_by_tag(element: Element) -> dict[str, list[Element]]:
@@ -21,6 +43,11 @@ def children_by_tag(element: Element) -> dict[str, list[Element]]:
         if isinstance(child.tag, str):  # comments and processing instructions are not
             children.setdefault(child.tag, []).append(child)
     return children
+
+
+def text_of(element: Element) -> str:
+    """An element's own text, without the white space around it."""
+    return (element.text or "").strip()
 
 
 def line_of(element: Element) -> int:
@@ -45,13 +72,27 @@ def escaped_html_issues(element: Element, name: str) -> list[Issue]:
 
 
 def url_issues(
-    element: Element, value: str | None, what: str, *, must_be_absolute: bool
+    element: Element, value: str | None, what: str, *, must_be_absolute: bool, iri: bool = True
 ) -> list[Issue]:
-    """Check a link value found on ``element`` (its text or an attribute)."""
+    """Check a link value found on ``element``: its stripped text, or an attribute as is.
+
+    ``iri``: characters past ASCII are allowed (Atom's IRIs); RSS wants URIs.
+    """
     if value is None:
         return []
-    found = link_issue(value, element.base, must_be_absolute)
+    found = link_issue(value, element.base, must_be_absolute, iri=iri)
     if found is None:
         return []
     code, message = found
     return [Issue(line_of(element), 0, code, f"{what}: {message}")]
+
+
+def xml_base_issues(element: Element) -> list[Issue]:
+    """Every xml:base in and under ``element`` that is not a URI reference (RFC 3987)."""
+    issues: list[Issue] = []
+    for holder in _WITH_XML_BASE(element):
+        value = holder.get(_XML_BASE)
+        problem = reference_problem(value, absolute=False)
+        if problem is not None:
+            issues.append(Issue(line_of(holder), 0, "E-URL", f"xml:base '{value}' {problem}"))
+    return issues

@@ -10,6 +10,7 @@ bench/VALIDATE.md), only ever sees one item or a small skeleton.
 from __future__ import annotations
 
 import io
+import re
 from typing import Protocol
 
 from lxml import etree
@@ -18,7 +19,7 @@ from feedtool.validate import schemas
 from feedtool.validate.atom import AtomRules
 from feedtool.validate.codes import Issue
 from feedtool.validate.detect import Doctype
-from feedtool.validate.elements import Element
+from feedtool.validate.elements import Element, Prescan
 from feedtool.validate.rss import RssRules
 
 # The hardened parser: entities are never expanded, no DTD is loaded, nothing is
@@ -33,6 +34,11 @@ _PARSER_OPTIONS = {
     "huge_tree": True,
     "recover": True,
 }
+
+# A namespace declaration: xmlns="..." or xmlns:prefix='...'.
+_NAMESPACE_DECLARATION = re.compile(
+    rb"""xmlns(?::[^\s=<>]*+)?\s*+=\s*+(?:"([^"<]*+)"|'([^'<]*+)')"""
+)
 
 # libxml2's words for the most common slip in hand-written feeds.
 _WELLFORMED_REWORDINGS = {
@@ -59,7 +65,8 @@ def check_xml(data: bytes, kind: str, doctype: Doctype | None) -> list[Issue]:
         message = "the DOCTYPE refers to an external DTD, which is not loaded (nor by readers)"
         issues.append(Issue(doctype.line, 0, "E-XML-DTD", message))
 
-    rules: _FeedRules = RssRules() if kind == "rss2" else AtomRules()
+    prescan = _prescan(data)
+    rules: _FeedRules = RssRules(prescan) if kind == "rss2" else AtomRules(prescan)
     schema = schemas.relaxng(kind)
     # Without the external DTD, references to the entities it declares stay unexpanded.
     unexpanded = doctype is not None and doctype.external
@@ -91,6 +98,26 @@ def check_xml(data: bytes, kind: str, doctype: Doctype | None) -> list[Issue]:
         issues += _unexpanded_entities(events.root)
     issues += _check_unit(schema, rules.feed(events.root), events.root)
     return issues
+
+
+def _prescan(data: bytes) -> Prescan:
+    """What the rules need look for: xml:base, and the namespaces the bytes declare.
+
+    Most feeds write neither xml:base nor an extension namespace feedtool checks, and
+    looking for them in every item took 9 % and 15 % of the time per item (RSS of
+    234,000 small items); a look through the bytes takes 20 ms for 50 MB. A document in
+    UTF-16 or UTF-32 (a zero byte in its first four) writes them otherwise: it is looked
+    through element by element.
+    """
+    if b"\x00" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Prescan()
+    namespaces = set()
+    for match in _NAMESPACE_DECLARATION.finditer(data):
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        if b"&" in value:  # a reference, which only the parser can expand
+            return Prescan(b"xml:base" in data)
+        namespaces.add(value.decode("utf-8", errors="replace"))
+    return Prescan(b"xml:base" in data, frozenset(namespaces))
 
 
 def _unexpanded_entities(element: Element) -> list[Issue]:
