@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import codecs
 import http.client
+import io
 import os
+import socket
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -18,7 +22,7 @@ from feedtool.validate.detect import FEED_KINDS, detect
 from feedtool.validate.document import validate_document
 from feedtool.validate.report import Report, make_report
 
-FETCH_TIMEOUT = 20.0  # seconds, for connecting and for each read
+FETCH_TIMEOUT = 20.0  # seconds for the whole fetch: connections, redirects, every read
 FETCH_LIMIT = 64 << 20  # bytes; a feed larger than this is not one readers will take
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json,"
@@ -141,17 +145,125 @@ def _validate_url(url: str) -> Report:
     headers = {"User-Agent": f"feedtool/{__version__} (validate)", "Accept": _ACCEPT}
     try:
         request = urllib.request.Request(url, headers=headers)
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(FETCH_LIMIT + 1)
+        data = _fetch(request, time.monotonic() + FETCH_TIMEOUT)
     except urllib.error.HTTPError as error:
         return _failure(url, "E-FETCH", f"HTTP {error.code} {error.reason}")
     except urllib.error.URLError as error:
         return _failure(url, "E-FETCH", f"cannot fetch {url}: {error.reason}")
+    except TimeoutError:
+        message = f"cannot fetch {url}: no complete response within {FETCH_TIMEOUT:g} seconds"
+        return _failure(url, "E-FETCH", message)
     except (OSError, http.client.HTTPException, ValueError) as error:
         return _failure(url, "E-FETCH", f"cannot fetch {url}: {error}")
-    if len(data) > FETCH_LIMIT:
+    if data is None:
         return _failure(url, "E-FETCH", f"{url} is larger than {FETCH_LIMIT >> 20} MiB")
     return validate_document(data, url)
+
+
+def _fetch(request: urllib.request.Request, deadline: float) -> bytes | None:
+    """The body of the response to ``request``, or None past ``FETCH_LIMIT`` bytes.
+
+    Only http and https are spoken, redirects included. Every connection and every read
+    of every response (headers too) has the time left until ``deadline``, a monotonic
+    time, so a server that sends a byte now and then cannot hold the fetch past it.
+    A body shorter than its Content-Length is an error, not a shorter document.
+    """
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        _DeadlineHTTPHandler(deadline),
+        _DeadlineHTTPSHandler(deadline),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _HttpOnlyRedirectHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    with opener.open(request, timeout=_remaining(deadline)) as response:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= FETCH_LIMIT:
+            chunk = response.read(min(1 << 20, FETCH_LIMIT + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        missing = getattr(response, "length", None)
+        if size <= FETCH_LIMIT and missing:
+            raise http.client.HTTPException(
+                f"the response ended {missing} bytes short of its Content-Length"
+            )
+    return b"".join(chunks) if size <= FETCH_LIMIT else None
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the fetch took too long")
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reader whose every read times out at the fetch's deadline."""
+
+    def __init__(self, reader: io.RawIOBase, sock: socket.socket, deadline: float):
+        self.reader, self.sock, self.deadline = reader, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:  # type: ignore[no-untyped-def]
+        self.sock.settimeout(_remaining(self.deadline))
+        return self.reader.readinto(buffer)
+
+    def close(self) -> None:
+        self.reader.close()
+        super().close()
+
+
+def _deadline_connection(base: type[http.client.HTTPConnection], deadline: float) -> type:
+    class _Response(http.client.HTTPResponse):
+        def __init__(self, sock: socket.socket, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(sock, *args, **kwargs)
+            # The socket's own reader stays open inside: it keeps the socket alive.
+            self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+    class _Connection(base):  # type: ignore[valid-type, misc]
+        response_class = _Response
+
+        def connect(self) -> None:
+            self.timeout = _remaining(deadline)
+            super().connect()
+
+    return _Connection
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.connection = _deadline_connection(http.client.HTTPConnection, deadline)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.connection = _deadline_connection(http.client.HTTPSConnection, deadline)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req, context=self._context)
+
+
+class _HttpOnlyRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed to http and https URLs only (never ftp:, file: ...)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            reason = f"redirected to {newurl}, which is not an http or https URL"
+            raise urllib.error.URLError(reason)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _unreadable(path: str, error: OSError) -> Report:

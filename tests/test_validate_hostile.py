@@ -1,0 +1,157 @@
+"""feedtool validate against hostile input: servers, file names, files and documents
+made to hang it, fool it or make it use time or memory without bound.
+
+Each case is bounded: small inputs, timing compared between two sizes, or a subprocess
+with a timeout, so a regression fails instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from feedtool.validate import Report, validate_targets
+from feedtool.validate import targets as targets_module
+
+VALID_RSS = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+    b"<title>T</title><link>https://example.org/</link><description>D</description>"
+    b"</channel></rss>\n"
+)
+
+
+def codes(report: Report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+# URLs
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 whose every connection is handled by ``serve(conn)``."""
+
+    def __init__(self, serve: Callable[[socket.socket], None]):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connections = 0
+        self.serve = serve
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                self.serve(conn)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.listener.close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(serve: Callable[[socket.socket], None]) -> RawServer:
+        servers.append(RawServer(serve))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_a_redirect_to_ftp_is_refused_without_connecting(raw_server) -> None:
+    trap = raw_server(lambda conn: conn.sendall(b"220 ftp trap\r\n"))
+    ftp_url = f"ftp://127.0.0.1:{trap.port}/feed.xml"
+    redirect = raw_server(
+        lambda conn: conn.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: " + ftp_url.encode() + b"\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    )
+    [report] = validate_targets([f"{redirect.url}/feed.xml"])
+    assert codes(report) == ["E-FETCH"]
+    assert "not an http or https URL" in report.findings[0].message
+    assert ftp_url in report.findings[0].message
+    time.sleep(0.2)
+    assert trap.connections == 0
+
+
+def test_the_deadline_bounds_the_whole_fetch_not_each_read(raw_server, monkeypatch) -> None:
+    def dribble(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<")
+        for _ in range(40):
+            time.sleep(0.25)  # each read waits far less than the deadline
+            conn.sendall(b" ")
+
+    server = raw_server(dribble)
+    monkeypatch.setattr(targets_module, "FETCH_TIMEOUT", 1.0)
+    started = time.monotonic()
+    [report] = validate_targets([f"{server.url}/feed.xml"])
+    elapsed = time.monotonic() - started
+    assert codes(report) == ["E-FETCH"]
+    assert "within 1 seconds" in report.findings[0].message
+    assert elapsed < 3
+
+
+def test_slow_headers_are_bounded_too(raw_server, monkeypatch) -> None:
+    def dribble(conn: socket.socket) -> None:
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 40:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+    server = raw_server(dribble)
+    monkeypatch.setattr(targets_module, "FETCH_TIMEOUT", 1.0)
+    started = time.monotonic()
+    [report] = validate_targets([f"{server.url}/feed.xml"])
+    assert codes(report) == ["E-FETCH"]
+    assert time.monotonic() - started < 3
+
+
+def test_a_response_shorter_than_its_content_length_is_a_fetch_error(raw_server) -> None:
+    def short(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % (len(VALID_RSS) + 100)
+            + VALID_RSS
+        )
+
+    server = raw_server(short)
+    [report] = validate_targets([f"{server.url}/feed.xml"])
+    assert codes(report) == ["E-FETCH"]
+    assert "100 bytes short of its Content-Length" in report.findings[0].message
+
+
+def test_a_complete_response_is_still_validated(raw_server) -> None:
+    def whole(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(VALID_RSS)
+            + VALID_RSS
+        )
+
+    server = raw_server(whole)
+    [report] = validate_targets([f"{server.url}/feed.xml"])
+    assert report.kind == "rss2" and "E-FETCH" not in codes(report)
