@@ -7,14 +7,19 @@ with a timeout, so a regression fails instead of hanging the suite.
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from feedtool.validate import Report, validate_targets
+from feedtool.cli import main
+from feedtool.validate import Report, render_github, render_json, render_text, validate_targets
 from feedtool.validate import targets as targets_module
 
 VALID_RSS = (
@@ -155,3 +160,40 @@ def test_a_complete_response_is_still_validated(raw_server) -> None:
     server = raw_server(whole)
     [report] = validate_targets([f"{server.url}/feed.xml"])
     assert report.kind == "rss2" and "E-FETCH" not in codes(report)
+
+
+# Printed paths
+
+
+FORGED = "evil\nfake.xml:1:0: error: E-FAKE: forged\x1b[2K"
+
+
+def test_a_file_name_cannot_forge_a_finding_line(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / FORGED).write_bytes(b"<rss version='2.0'><channel></channel></rss>")
+    (folder / "café.xml").write_bytes(b"<rss version='2.0'><channel></channel></rss>")
+    text = render_text(validate_targets([str(folder)]))
+    assert not any(line.startswith("fake.xml") for line in text.splitlines())
+    assert "E-FAKE" in text and "evil\\nfake.xml" in text and "\\x1b[2K" in text
+    assert "\x1b" not in text
+    assert "café.xml" in text  # non-ASCII names stay readable
+    github = render_github(validate_targets([str(folder)]), tmp_path)
+    assert all(line.startswith("::") or "feeds:" in line for line in github.splitlines())
+    parsed = json.loads(render_json(validate_targets([str(folder)])))
+    assert {Path(r["path"]).name for r in parsed} == {FORGED, "café.xml"}
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_and_does_not_crash(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path) + b"/feeds"
+    os.mkdir(folder)
+    with open(folder + b"/bad\xff.xml", "wb") as stream:
+        stream.write(b"<rss version='2.0'><channel></channel></rss>")
+    reports = validate_targets([os.fsdecode(folder)])
+    text = render_text(reports)
+    assert "bad\\xff.xml" in text
+    text.encode("utf-8")  # no lone surrogate left to crash the output
+    render_json(reports).encode("utf-8")
+    result = CliRunner().invoke(main, ["validate", os.fsdecode(folder)])
+    assert result.exit_code == 1
+    assert "bad\\xff.xml" in result.output

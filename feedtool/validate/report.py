@@ -4,6 +4,7 @@ GitHub Actions annotations for pull requests."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,7 +28,10 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.code}: {self.message}"
+        """The finding as one line of text: control characters in the path and the
+        message are shown as escapes (see ``printable``), so no name forges a line."""
+        path, message = printable(self.path), printable(self.message)
+        return f"{path}:{self.line}:{self.column}: {self.level}: {self.code}: {message}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,36 @@ class Report:
         return tuple(f for f in self.findings if f.level == "warning")
 
 
+# What must not reach a terminal as itself: C0 and C1 controls and DEL (line breaks,
+# escape sequences), the Unicode line and paragraph separators, and surrogates (the
+# bytes of a file name that is not UTF-8, which no UTF-8 output can encode).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character as a visible escape: ``\\n``, ``\\x1b``,
+    ``\\u2028``; an undecodable byte of a file name (a surrogate escape) as ``\\xff``.
+
+    Other characters, non-ASCII letters included, are kept as they are. Every path
+    and message the validator prints goes through this.
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def make_report(path: str, kind: str, issues: Iterable[Issue]) -> Report:
     """Attach a path and levels to issues, in document order."""
     ordered = sorted(issues, key=lambda i: (i.line, i.column, i.code, i.message))
@@ -74,7 +108,7 @@ def render_text(reports: Sequence[Report], *, quiet: bool = False) -> str:
             lines.append(str(f))
         if not quiet:
             counts = _counts(len(report.errors), len(report.warnings))
-            lines.append(f"{report.path}: {report.kind}, {counts}")
+            lines.append(f"{printable(report.path)}: {report.kind}, {counts}")
     if not quiet:
         lines.append(_total(reports))
     return "\n".join(lines)
@@ -95,8 +129,13 @@ def render_github(reports: Sequence[Report], base: Path, *, quiet: bool = False)
 
 
 def render_json(reports: Sequence[Report]) -> str:
-    """A JSON list with one object per report: path, kind, counts and findings."""
-    return json.dumps(
+    """A JSON list with one object per report: path, kind, counts and findings.
+
+    Strings are as they are (JSON escapes control characters), but a lone surrogate (a
+    file name that is not UTF-8, a JSON Feed's ``"\\ud800"``) is written as its ``\\u``
+    escape, which no UTF-8 output would take as itself.
+    """
+    text = json.dumps(
         [
             {
                 "path": r.path,
@@ -110,6 +149,7 @@ def render_json(reports: Sequence[Report]) -> str:
         indent=2,
         ensure_ascii=False,
     )
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def exit_status(reports: Sequence[Report], strict: bool) -> int:
