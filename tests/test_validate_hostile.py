@@ -19,7 +19,14 @@ import pytest
 from click.testing import CliRunner
 
 from feedtool.cli import main
-from feedtool.validate import Report, render_github, render_json, render_text, validate_targets
+from feedtool.validate import (
+    Report,
+    render_github,
+    render_json,
+    render_text,
+    validate_document,
+    validate_targets,
+)
 from feedtool.validate import targets as targets_module
 
 VALID_RSS = (
@@ -197,3 +204,48 @@ def test_a_file_name_that_is_not_utf8_is_printed_and_does_not_crash(tmp_path: Pa
     result = CliRunner().invoke(main, ["validate", os.fsdecode(folder)])
     assert result.exit_code == 1
     assert "bad\\xff.xml" in result.output
+
+
+# Entity declarations, however hidden
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        b'<?x \'?> <!ENTITY a "b">',  # a quote in a processing instruction
+        b'<?x "?> <!ENTITY a "b">',
+        b'<?x <!-- ?> <!ENTITY a "b"> <!-- -->',  # a comment's start in one
+        b'<!-- \' --> <!ENTITY a "b">',  # a quote in a comment
+        b'<!ATTLIST rss x CDATA "\'"> <!ENTITY a "b">',  # a quote in a literal
+        b' \' <!ENTITY a "b">',  # a stray quote outside any declaration
+    ],
+)
+def test_an_entity_declaration_is_found_whatever_precedes_it(subset: bytes) -> None:
+    data = b"<!DOCTYPE rss [" + subset + b']><rss version="2.0"><channel>&a;</channel></rss>'
+    assert codes(validate_document(data, "x.xml")) == ["E-XML-ENTITY"]
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        b'<!ATTLIST rss x CDATA \'unclosed <!ENTITY a "b">',  # a literal left open
+        b'<?x never closed <!ENTITY a "b">',
+        b'<!-- never closed <!ENTITY a "b">',
+    ],
+)
+def test_a_subset_left_open_is_never_parsed(subset: bytes) -> None:
+    data = b"<!DOCTYPE rss [" + subset + b']><rss version="2.0"><channel>&a;</channel></rss>'
+    assert codes(validate_document(data, "x.xml")) in (["E-XML-ENTITY"], ["E-NOT-FEED"])
+
+
+def test_a_second_doctype_does_not_hide_the_first_ones_entities() -> None:
+    data = b'<!DOCTYPE rss [<!ENTITY a "b">]><!DOCTYPE rss><rss version="2.0"><channel/></rss>'
+    assert codes(validate_document(data, "x.xml")) == ["E-XML-ENTITY"]
+
+
+def test_entity_in_a_literal_or_comment_is_no_declaration() -> None:
+    data = (
+        b'<!DOCTYPE rss [<!-- <!ENTITY a "b"> --><?x <!ENTITY ?>'
+        b'<!ATTLIST rss x CDATA "<!ENTITY]>">]>' + VALID_RSS.split(b"\n", 1)[1]
+    )
+    assert "E-XML-ENTITY" not in codes(validate_document(data, "x.xml"))

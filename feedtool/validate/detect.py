@@ -149,7 +149,14 @@ def _detect_xml(text: str, pos: int) -> Detected:
         elif text.startswith("<!--", pos):
             pos = _skip_past(text, pos, "-->")
         elif text[pos : pos + 9].upper() == "<!DOCTYPE":
+            earlier = doctype
             doctype, doctype_name, pos = _read_doctype(text, pos)
+            if earlier is not None:  # not well-formed; but no DOCTYPE hides another's
+                doctype = Doctype(
+                    earlier.line,
+                    earlier.external or doctype.external,
+                    earlier.entities or doctype.entities,
+                )
         elif text.startswith("<", pos):
             return _classify_root(text, pos, doctype, doctype_name)
         else:
@@ -191,23 +198,58 @@ def _read_doctype(text: str, pos: int) -> tuple[Doctype, str, int]:
 
 
 def _read_internal_subset(text: str, i: int) -> tuple[int, bool]:
-    """Skip an internal subset from just after ``[``; say whether it declares entities."""
+    """Skip an internal subset from just after ``[``; say whether it declares entities.
+
+    One pass, as XML reads it: processing instructions and comments are skipped whole
+    (quotes in them quote nothing), quotes count only inside a markup declaration, and
+    an entity declaration is found whatever comes before it. Whatever is left open (a
+    comment, a processing instruction, a literal) makes every ``<!ENTITY`` after it
+    count too: a parser that recovers might still read it.
+    """
+    end = len(text)
     entities = False
-    quote = ""
-    while i < len(text):
-        if quote:
-            quote = "" if text[i] == quote else quote
+    while i < end:
+        if text.startswith("<?", i):
+            close = text.find("?>", i + 2)
+            if close < 0:
+                return end, entities or "<!ENTITY" in text[i:]
+            i = close + 2
         elif text.startswith("<!--", i):
-            i = _skip_past(text, i, "-->")
-            continue
-        elif text[i] in "\"'":
-            quote = text[i]
-        elif text.startswith("<!ENTITY", i):
-            entities = True
+            close = text.find("-->", i + 4)
+            if close < 0:
+                return end, entities or "<!ENTITY" in text[i:]
+            i = close + 3
+        elif text.startswith("<!", i):
+            entities = entities or text.startswith("<!ENTITY", i)
+            i, unclosed = _skip_declaration(text, i)
+            if unclosed:
+                return end, entities or "<!ENTITY" in text[i:]
         elif text[i] == "]":
             return i + 1, entities
-        i += 1
+        else:
+            i += 1
     return i, entities
+
+
+def _skip_declaration(text: str, i: int) -> tuple[int, bool]:
+    """The end of the markup declaration at ``i`` (past its ``>``, quoted ``>`` not
+    counting), and whether a literal in it is never closed (then ``i`` is where it opens)."""
+    end = len(text)
+    i += 2
+    while i < end:
+        char = text[i]
+        if char in "\"'":
+            close = text.find(char, i + 1)
+            if close < 0:
+                return i, True
+            i = close + 1
+        elif char == ">":
+            return i + 1, False
+        elif char in "<]":  # a declaration left open: what follows is read anew
+            return i, False
+        else:
+            i += 1
+    return i, False
 
 
 def _classify_root(text: str, pos: int, doctype: Doctype | None, doctype_name: str) -> Detected:
