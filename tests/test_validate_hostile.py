@@ -28,6 +28,8 @@ from feedtool.validate import (
     validate_targets,
 )
 from feedtool.validate import targets as targets_module
+from feedtool.validate.detect import detect
+from feedtool.validate.markup import unbalanced_tags
 
 VALID_RSS = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
@@ -249,3 +251,42 @@ def test_entity_in_a_literal_or_comment_is_no_declaration() -> None:
         b'<!ATTLIST rss x CDATA "<!ENTITY]>">]>' + VALID_RSS.split(b"\n", 1)[1]
     )
     assert "E-XML-ENTITY" not in codes(validate_document(data, "x.xml"))
+
+
+# Time linear in the input
+
+
+def seconds(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def test_a_root_tag_with_a_long_attribute_and_no_equals_sign_is_read_quickly() -> None:
+    # 26.5 s at 50 KB when each character started a search for "=" over the rest.
+    data = b"<rss " + b"a" * 50_000 + b' version="2.0"><channel/></rss>'
+    assert seconds(lambda: validate_document(data, "x.xml")) < 1
+    assert detect(data).kind == "rss2"  # the attribute after it still counts
+    many = b"<rss " + b"a " * 25_000 + b"version='0.91'>"
+    assert seconds(lambda: detect(many)) < 1 and detect(many).kind == "rss0.9x"
+
+
+def test_a_run_of_namespace_prefixes_without_equals_sign_is_read_quickly() -> None:
+    # 6.4 s at 120 KB when each "xmlns:" scanned the whole run after it.
+    data = b'<rss version="2.0"><channel ' + b"xmlns:" * 20_000 + b"/></rss>"
+    assert seconds(lambda: validate_document(data, "x.xml")) < 1
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["<a", "<a x='", '<a "', "<!--", "<!-- x", "<script></script>", "<script>", "</a", "<div>"],
+)
+def test_escaped_html_is_checked_in_linear_time(unit: str) -> None:
+    # 25,000 "<a" took 8-27 s when each "<" searched the rest for its ">".
+    small, large = unit * 10_000, unit * 40_000
+    unbalanced_tags(small)  # warm up
+    assert seconds(lambda: unbalanced_tags(large)) < 1
+    # Linear: four times the text in well under sixteen times the time.
+    best_small = min(seconds(lambda: unbalanced_tags(small)) for _ in range(3))
+    best_large = min(seconds(lambda: unbalanced_tags(large)) for _ in range(3))
+    assert best_large < 10 * best_small + 0.01

@@ -34,8 +34,15 @@ _JSONFEED_VERSION_ESCAPED = re.compile(
 )
 _JSONFEED_URL = re.compile(r"https?://(?:www\.)?jsonfeed\.org/version/")
 _NAME = re.compile(r"[^\s/>\[]+")
-_ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_START_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*""")
+# The attributes of a start tag, read left to right: a name and maybe its value, a
+# quoted string, or any other character. Each match ends where the next one starts and
+# nothing backtracks, so a name with no "=" (or a tag of thousands of them) costs its
+# length once, not once per character.
+_ATTRIBUTE = re.compile(
+    r"""([^\s=/>"']++)(?:\s*+=\s*+(?:"([^"]*+)"|'([^']*+)'))?|"[^"]*+"|'[^']*+'|.""",
+    re.DOTALL,
+)
+_START_TAG_REST = re.compile(r"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+""")
 
 # Every value a report's ``kind`` can take, in the order of the README's table: the
 # validated formats, the recognised formats that are not validated, then what a target
@@ -260,6 +267,7 @@ def _classify_root(text: str, pos: int, doctype: Doctype | None, doctype_name: s
     attributes = {
         m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
         for m in _ATTRIBUTE.finditer(rest.group(0) if rest else "")
+        if m.group(2) is not None or m.group(3) is not None
     }
     prefix, _, local = qname.rpartition(":")
     namespace = attributes.get(f"xmlns:{prefix}" if prefix else "xmlns", "")

@@ -37,7 +37,7 @@ _PARSER_OPTIONS = {
 
 # A namespace declaration: xmlns="..." or xmlns:prefix='...'.
 _NAMESPACE_DECLARATION = re.compile(
-    rb"""xmlns(?::[^\s=<>]*+)?\s*+=\s*+(?:"([^"<]*+)"|'([^'<]*+)')"""
+    rb"""xmlns(?::[^\s=<>:]*+)?\s*+=\s*+(?:"([^"<]*+)"|'([^'<]*+)')"""
 )
 
 # libxml2's words for the most common slip in hand-written feeds.
