@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -290,3 +292,53 @@ def test_escaped_html_is_checked_in_linear_time(unit: str) -> None:
     best_small = min(seconds(lambda: unbalanced_tags(small)) for _ in range(3))
     best_large = min(seconds(lambda: unbalanced_tags(large)) for _ in range(3))
     assert best_large < 10 * best_small + 0.01
+
+
+# Files that never end
+
+
+def run_validate(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    """``feedtool validate ARGS`` in a subprocess, so that a hang fails the test."""
+    command = [sys.executable, "-m", "feedtool", "validate", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_named_or_in_a_folder_is_not_read(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "rss.xml").write_bytes(VALID_RSS)
+    os.mkfifo(folder / "pipe.xml")
+    named = run_validate(str(folder / "pipe.xml"))
+    assert named.returncode == 1
+    assert f"{folder / 'pipe.xml'}:1:0: error: E-READ: cannot read" in named.stdout
+    assert "not a regular file (a FIFO)" in named.stdout
+    walked = run_validate(str(folder))
+    assert walked.returncode == 0, walked.stdout  # a warning only
+    assert f"{folder / 'pipe.xml'}:1:0: warning: W-NOT-REGULAR:" in walked.stdout
+    assert f"{folder / 'rss.xml'}: rss2, 0 errors" in walked.stdout
+    only_pipe = tmp_path / "pipes"
+    only_pipe.mkdir()
+    os.mkfifo(only_pipe / "pipe.xml")
+    assert "E-NO-FEEDS" in run_validate(str(only_pipe)).stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_and_standard_input_is_capped(tmp_path: Path) -> None:
+    device = run_validate("/dev/zero")
+    assert device.returncode == 1
+    assert "/dev/zero:1:0: error: E-READ: cannot read /dev/zero: not a regular file" in (
+        device.stdout
+    )
+    with open("/dev/zero", "rb") as zeros:
+        command = [sys.executable, "-m", "feedtool", "validate", "-"]
+        piped = subprocess.run(command, stdin=zeros, capture_output=True, text=True, timeout=60)
+    assert "<stdin>:1:0: error: E-READ: cannot read <stdin>: larger than 64 MiB" in piped.stdout
+
+
+def test_a_file_larger_than_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(targets_module, "READ_LIMIT", 100)
+    big = tmp_path / "big.xml"
+    big.write_bytes(VALID_RSS + b" " * 100)
+    [report] = validate_targets([str(big)])
+    assert codes(report) == ["E-READ"] and "larger than" in report.findings[0].message

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 # A code's first letter is its level (E = error, W = warning); never reuse or rename
 # a code, since CI scripts and `--format json` consumers match on them.
 CODES: dict[str, str] = {
-    "E-READ": "the path does not exist or cannot be read",
+    "E-READ": "the path does not exist or cannot be read (or is no regular file, or over 64 MiB)",
+    "W-NOT-REGULAR": "a folder holds a FIFO, device or socket, which is skipped unread",
     "E-FETCH": "the URL cannot be fetched (HTTP error, timeout, too large)",
     "E-NO-FEEDS": "a folder given to validate contains no feeds",
     "E-EMPTY": "the document is empty",

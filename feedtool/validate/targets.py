@@ -7,6 +7,7 @@ import http.client
 import io
 import os
 import socket
+import stat
 import sys
 import time
 import urllib.error
@@ -24,6 +25,7 @@ from feedtool.validate.report import Report, make_report
 
 FETCH_TIMEOUT = 20.0  # seconds for the whole fetch: connections, redirects, every read
 FETCH_LIMIT = 64 << 20  # bytes; a feed larger than this is not one readers will take
+READ_LIMIT = FETCH_LIMIT  # the same for files and standard input
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json,"
     " application/xml;q=0.9, application/json;q=0.9, */*;q=0.5"
@@ -70,8 +72,10 @@ def validate_targets(
 
 def _validate_file(path: str) -> Report:
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
+        with _open_regular(path) as stream:
+            data = _read_limited(stream, path)
+    except _Refused as refused:
+        return refused.report
     except OSError as error:
         return _unreadable(path, error)
     return validate_document(data, path)
@@ -80,13 +84,67 @@ def _validate_file(path: str) -> Report:
 def _validate_if_feed(path: str) -> list[Report]:
     """The file's report if it is a feed (or cannot be read), else nothing."""
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
+        with _open_regular(path) as stream:
+            data = _read_limited(stream, path)
+    except _Refused as refused:
+        return [refused.report]
     except OSError as error:
         return [_unreadable(path, error)]
     if not _may_be_feed(data[:_SNIFF_BYTES]) or detect(data).kind not in FEED_KINDS:
         return []
     return [validate_document(data, path)]
+
+
+class _Refused(Exception):
+    """A target that is not read: not a regular file, or larger than the limit."""
+
+    def __init__(self, report: Report, file_type: str = ""):
+        super().__init__(report.findings[0].message)
+        self.report = report
+        self.file_type = file_type  # what the file is, when it is not a regular file
+
+
+def _open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file (after symbolic links).
+
+    A FIFO, a device (``/dev/zero``) or a socket is refused (``_Refused``, E-READ)
+    without waiting: it is opened without blocking, then looked at, so nothing can be
+    swapped in between.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            message = f"cannot read {path}: not a regular file ({_file_type(mode)})"
+            raise _Refused(_failure(path, "E-READ", message), _file_type(mode))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_limited(stream: BinaryIO, name: str) -> bytes:
+    """All of ``stream``, or ``_Refused`` (E-READ) past ``READ_LIMIT`` bytes."""
+    data = stream.read(READ_LIMIT + 1)
+    if len(data) > READ_LIMIT:
+        message = f"cannot read {name}: larger than {READ_LIMIT >> 20} MiB"
+        raise _Refused(_failure(name, "E-READ", message))
+    return data
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def _validate_stdin(stdin: BinaryIO | None) -> Report:
@@ -97,7 +155,9 @@ def _validate_stdin(stdin: BinaryIO | None) -> Report:
             STDIN_NAME, "E-READ", f"cannot read {STDIN_NAME}: there is no standard input"
         )
     try:
-        data = stdin.read()
+        data = _read_limited(stdin, STDIN_NAME)
+    except _Refused as refused:
+        return refused.report
     except OSError as error:
         return _unreadable(STDIN_NAME, error)
     except ValueError:  # a closed stream
@@ -107,20 +167,30 @@ def _validate_stdin(stdin: BinaryIO | None) -> Report:
 
 def _validate_folder(folder: str) -> list[Report]:
     reports: list[Report] = []
+    feeds = 0
     for path in _files_under(folder):
         try:
-            with open(path, "rb") as stream:
+            with _open_regular(path) as stream:
                 head = stream.read(_SNIFF_BYTES)
                 if not _may_be_feed(head):
                     continue
                 stream.seek(0)  # rather than head + rest: no second copy of a large feed
-                data = stream.read()
+                data = _read_limited(stream, path)
+        except _Refused as refused:
+            if refused.file_type:  # skipped, with a word: reading it could never end
+                message = f"skipped: not a regular file ({refused.file_type})"
+                issue = Issue(1, 0, "W-NOT-REGULAR", message)
+                reports.append(make_report(path, "unknown", [issue]))
+            else:
+                reports.append(refused.report)
+            continue
         except OSError as error:
             reports.append(_unreadable(path, error))
             continue
         if detect(data).kind in FEED_KINDS:
+            feeds += 1
             reports.append(validate_document(data, path))
-    if not reports:
+    if not feeds and not any(r.errors for r in reports):
         message = f"no RSS, Atom or JSON feeds in {folder}"
         reports.append(make_report(folder, "folder", [Issue(1, 0, "E-NO-FEEDS", message)]))
     return reports
