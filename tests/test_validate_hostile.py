@@ -342,3 +342,57 @@ def test_a_file_larger_than_the_limit_is_refused(tmp_path: Path, monkeypatch) ->
     big.write_bytes(VALID_RSS + b" " * 100)
     [report] = validate_targets([str(big)])
     assert codes(report) == ["E-READ"] and "larger than" in report.findings[0].message
+
+
+# JSON that json.loads reads but is not JSON, or not one value per name
+
+
+JSON_HEAD = '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []'
+
+
+def json_findings(text: str) -> list[tuple[int, int, str, str]]:
+    report = validate_document(text.encode("utf-8"), "feed.json")
+    return [(f.line, f.column, f.code, f.message) for f in report.findings if f.code[0] == "E"]
+
+
+def test_a_five_thousand_digit_number_is_a_finding_not_a_crash() -> None:
+    [finding] = json_findings(JSON_HEAD + ',\n"_n": ' + "1" * 5000 + "}")
+    assert finding[:3] == (2, 7, "E-JSON-SYNTAX")
+    assert "5000 digits" in finding[3]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    text = JSON_HEAD.replace('"T"', '"NaN Infinity"') + f',\n "_x": [1, {constant}]}}'
+    [finding] = json_findings(text)
+    assert finding[:3] == (2, 12, "E-JSON-SYNTAX")
+    assert finding[3].startswith(f"{constant} is not JSON")
+
+
+def test_a_name_twice_in_one_object_is_an_error() -> None:
+    text = (
+        '{"version": "https://jsonfeed.org/version/1",\n"title": "T",\n'
+        '"version": "https://jsonfeed.org/version/1.1",\n'
+        '"items": [{"id": "1", "content_text": "a", "id": "2"}]}'
+    )
+    found = json_findings(text)
+    assert [(code, message.split("'")[1]) for _, _, code, message in found] == [
+        ("E-JSON-SYNTAX", "version"),
+        ("E-JSON-SYNTAX", "id"),
+    ]
+    assert found[1][0] == 4  # where the item is
+    text = JSON_HEAD + ',\n"items": []}'
+    assert [f[0] for f in json_findings(text)] == [1]  # the name's first place
+
+
+def test_a_lone_surrogate_is_a_finding_and_every_report_survives(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(JSON_HEAD + ', "_t": "x\\ud800"}')
+    (tmp_path / "b.json").write_text(JSON_HEAD.replace('"T"', '"ok \\ud83d\\ude00"') + "}")
+    reports = validate_targets([str(tmp_path)])
+    assert [codes(r) for r in reports] == [["W-SELF-LINK", "E-JSON-SYNTAX"], ["W-SELF-LINK"]]
+    assert "\\ud800 is a lone surrogate" in reports[0].findings[1].message
+    for output_format in ("text", "json", "github"):
+        result = CliRunner().invoke(main, ["validate", "--format", output_format, str(tmp_path)])
+        assert result.exit_code == 1
+        result.output.encode("utf-8")
+        assert "b.json" in result.output

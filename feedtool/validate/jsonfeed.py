@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any
 
 from feedtool.validate.codes import Issue
@@ -32,16 +34,26 @@ def check_jsonfeed(data: bytes, detected_kind: str) -> tuple[str, list[Issue]]:
         column = error.start - data.rfind(b"\n", 0, error.start)
         message = f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
         return detected_kind, [Issue(line, column, "E-JSON-SYNTAX", message)]
+    duplicates = _Duplicates()
     try:
-        document = json.loads(text)
+        document = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=_integer,
+            object_pairs_hook=duplicates.hook,
+        )
     except json.JSONDecodeError as error:
         return detected_kind, [Issue(error.lineno, error.colno, "E-JSON-SYNTAX", error.msg)]
     except RecursionError:
         message = "arrays or objects nested too deeply to read"
         return detected_kind, [Issue(1, 1, "E-JSON-SYNTAX", message)]
+    except _NotJson as error:
+        line, column = _position(text, error.offset(text))
+        return detected_kind, [Issue(line, column, "E-JSON-SYNTAX", error.message)]
 
     kind = jsonfeed_kind(document.get("version")) if isinstance(document, dict) else detected_kind
-    located = check_json(document) + _rules(document, kind)
+    located = duplicates.found(document) + _surrogates(text, document)
+    located += check_json(document) + _rules(document, kind)
     positions = locate(text, {path for path, _, _ in located})
     issues = []
     for path, code, message in located:
@@ -49,6 +61,104 @@ def check_jsonfeed(data: bytes, detected_kind: str) -> tuple[str, list[Issue]]:
         line, column = positions.get(path, (1, 1))
         issues.append(Issue(line, column, code, message))
     return kind, issues
+
+
+class _NotJson(ValueError):
+    """A number json.loads reads but JSON has not, or one no reader can take."""
+
+    def __init__(self, message: str, pattern: str):
+        super().__init__(message)
+        self.message, self.pattern = message, pattern
+
+    def offset(self, text: str) -> int:
+        """Where the number is: the first match of ``pattern`` outside strings."""
+        for match in re.finditer(f'"(?:[^"\\\\]|\\\\.)*+"|({self.pattern})', text, re.DOTALL):
+            if match.group(1) is not None:
+                return match.start(1)
+        return 0
+
+
+def _refuse_constant(name: str) -> float:
+    # Python's json reads NaN, Infinity and -Infinity; JSON (RFC 8259) has no such values.
+    message = f"{name} is not JSON (RFC 8259 has no NaN or Infinity); readers refuse it"
+    raise _NotJson(message, re.escape(name) + "(?![A-Za-z0-9])")
+
+
+_INT_DIGITS = 4300  # Python's default limit (sys.int_info.default_max_str_digits)
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > min(_INT_DIGITS, sys.get_int_max_str_digits() or _INT_DIGITS):
+        message = f"a number of {len(digits.lstrip('-'))} digits, which no reader can take"
+        raise _NotJson(message, re.escape(digits) + "(?![0-9])")
+    return int(digits)
+
+
+class _Duplicates:
+    """An ``object_pairs_hook`` that notes objects in which a name appears twice."""
+
+    def __init__(self) -> None:
+        self.objects: list[tuple[dict, list[str]]] = []
+
+    def hook(self, pairs: list[tuple[str, Any]]) -> dict:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            twice = [name for name, _ in pairs if name in seen or seen.add(name)]
+            self.objects.append((result, list(dict.fromkeys(twice))))
+        return result
+
+    def found(self, document: Any) -> list[Located]:
+        if not self.objects:
+            return []
+        where = {id(value): path for path, value in _values(document) if isinstance(value, dict)}
+        found: list[Located] = []
+        for holder, names in self.objects:
+            path = where.get(id(holder), ())
+            for name in names:
+                message = (
+                    f"the name '{name}' appears twice in one object; readers keep either value"
+                )
+                found.append(((*path, name), "E-JSON-SYNTAX", message))
+        return found
+
+
+# A \u escape of a surrogate; only a document with one is looked through for lone ones.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates(text: str, document: Any) -> list[Located]:
+    """Strings (and names) holding a lone surrogate, which is no character at all."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return []
+    found: list[Located] = []
+    for path, value in _values(document):
+        key = path[-1] if path else None
+        for held in (value, key):
+            if isinstance(held, str) and (lone := _LONE_SURROGATE.search(held)):
+                message = f"\\u{ord(lone.group(0)):04x} is a lone surrogate, not a character"
+                found.append((path, "E-JSON-SYNTAX", message))
+                break
+    return found
+
+
+def _values(document: Any) -> list[tuple[JsonPath, Any]]:
+    """Every value in ``document`` with its path, without recursion."""
+    found: list[tuple[JsonPath, Any]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        found.append((path, value))
+        if isinstance(value, dict):
+            stack.extend(((*path, name), item) for name, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+    return found
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _rules(feed: Any, kind: str) -> list[Located]:

@@ -120,12 +120,14 @@ def render_github(reports: Sequence[Report], base: Path, *, quiet: bool = False)
 
     Paths are relative to ``base`` (the working folder) when inside it. There are no
     summary lines: a file's name must not start a line that the runner reads, since a
-    name such as ``::stop-commands::x`` would be taken for a command.
+    name such as ``::stop-commands::x`` would be taken for a command. Line breaks are
+    GitHub's escapes (feedtool.github); a lone surrogate, which no UTF-8 output can
+    write, is the escape ``printable`` makes of it.
     """
     lines = [finding_annotation(f).command(base) for report in reports for f in report.findings]
     if not quiet:
         lines.append(_total(reports))
-    return "\n".join(lines)
+    return _SURROGATE.sub(_escape, "\n".join(lines))
 
 
 def render_json(reports: Sequence[Report]) -> str:
