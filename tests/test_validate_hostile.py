@@ -396,3 +396,45 @@ def test_a_lone_surrogate_is_a_finding_and_every_report_survives(tmp_path: Path)
         assert result.exit_code == 1
         result.output.encode("utf-8")
         assert "b.json" in result.output
+
+
+# Memory bounded by the document
+
+
+def crowded_rss(attributes: int) -> bytes:
+    names = " ".join(f'a{i}="{i}"' for i in range(attributes))
+    return (
+        b'<rss version="2.0"><channel><title>T</title><link>https://e.org/</link>'
+        b"<description>D</description><item " + names.encode() + b"><title>x</title>"
+        b"</item></channel></rss>"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="no /proc here")
+def test_an_element_with_too_many_attributes_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "crowded.xml"
+    path.write_bytes(crowded_rss(200_000))  # 3 MB; 152 MB at its peak when parsed
+    script = (
+        "import sys\n"
+        "from feedtool.validate import validate_targets\n"
+        "[report] = validate_targets([sys.argv[1]])\n"
+        "print(report.findings[0])\n"
+        # VmHWM is this program's own peak; ru_maxrss keeps the parent's across exec.
+        "status = open('/proc/self/status').read()\n"
+        "print(status.split('VmHWM:')[1].split()[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
+    )
+    finding, peak_kib = done.stdout.splitlines()
+    assert finding == (
+        f"{path}:1:0: error: E-WELLFORMED: an element with 200,000 attributes"
+        " (more than 10,000); the document is not parsed"
+    )
+    assert int(peak_kib) < 90 * 1024  # the interpreter and lxml take about 30 MB
+
+
+def test_many_attributes_below_the_limit_are_parsed() -> None:
+    report = validate_document(crowded_rss(9_000), "x.xml")
+    assert "attributes (more than" not in "".join(f.message for f in report.findings)
+    assert report.kind == "rss2"

@@ -21,7 +21,8 @@ CODES: dict[str, str] = {
     "E-WELLFORMED": "the XML is not well-formed (syntax, encoding, undefined entity)",
     "E-XML-ENTITY": "the DOCTYPE declares entities (XXE, billion laughs); never expanded",
     "E-XML-DTD": "the DOCTYPE refers to an external DTD; never loaded, readers don't either",
-    "E-JSON-SYNTAX": "the JSON does not parse, is not UTF-8, or is not portable: NaN, a name twice ...",
+    "E-JSON-SYNTAX": "the JSON does not parse, is not UTF-8, or is not portable: NaN, a name"
+    " twice ...",
     "E-SCHEMA": "the document breaks the format's schema (element, attribute, value)",
     "E-MISSING": "a required element or member is missing",
     "E-DATE-RFC822": "an RSS date is not an RFC 822 date (syntax, zone, day of month)",
