@@ -127,6 +127,11 @@ def settings_options(function):  # type: ignore[no-untyped-def]
             type=click.IntRange(min=1),
             help="Entries per archive page. [build] archive_size; default 100.",
         ),
+        click.option(
+            "--max-keywords",
+            type=click.IntRange(min=1),
+            help="Most keywords an article may have. [build] max_keywords; default 30.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

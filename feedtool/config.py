@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedtool.entry import header_key
+from feedtool.entry import MAX_KEYWORDS, header_key
 from feedtool.errors import ConfigError, ConfigProblems
 from feedtool.language import is_language_tag
 
@@ -20,6 +20,7 @@ CONFIG_NAME = "feedtool.toml"
 DEFAULT_LIMIT = 50
 DEFAULT_MAX_ENTRY_SIZE = 10 * 1024 * 1024
 DEFAULT_ARCHIVE_SIZE = 100
+DEFAULT_MAX_KEYWORDS = MAX_KEYWORDS
 # What `feedtool init` writes for the settings only the user can know; a build refuses it.
 PLACEHOLDER = "CHANGE ME"
 
@@ -42,6 +43,7 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "summary_only": bool,
         "max_entry_size": int,
         "archive_size": int,
+        "max_keywords": int,
     },
     "format": {
         "points_headers": list,
@@ -83,6 +85,7 @@ class Settings:
     summary_only: bool = False
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
     archive_size: int = DEFAULT_ARCHIVE_SIZE
+    max_keywords: int = DEFAULT_MAX_KEYWORDS
     # Headers the site's articles use besides the format's own (entry.POINTS_HEADERS and
     # entry.KEYWORDS_HEADERS); see entry.article_headers.
     points_headers: tuple[str, ...] = ()
@@ -271,6 +274,14 @@ def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[s
             (
                 f"archive_size must be 1 or more entries per archive page, got "
                 f"{settings.archive_size} (--archive-size / [build] archive_size)"
+            ),
+        )
+    if settings.max_keywords <= 0:
+        yield (
+            "build.max_keywords",
+            (
+                f"max_keywords must be 1 or more keywords per article, got "
+                f"{settings.max_keywords} (--max-keywords / [build] max_keywords)"
             ),
         )
     yield from _header_problems(settings)

@@ -150,6 +150,11 @@ KEYWORDS_HEADERS = (
 
 SUMMARY_LIMIT = 300
 
+# Keywords an article may have unless the site allows more ([build] max_keywords). Real
+# articles have 2-5; each keyword is a category whose feeds and pages repeat the article,
+# so 1,500 of them on one article made 400 MB of output.
+MAX_KEYWORDS = 30
+
 # The body line `feedtool new` writes; an article that still holds it is not finished.
 BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
 
@@ -347,16 +352,18 @@ def parse_entry(
     entry_id: str | None = None,
     timezone: tzinfo = UTC,
     headers: ArticleHeaders = DEFAULT_HEADERS,
+    max_keywords: int = MAX_KEYWORDS,
 ) -> Entry:
     """Parse an article's text into an ``Entry``; raises ``EntryError`` naming path and line.
 
     ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
     Dates the file does not state are left ``None`` for the reader of the folder to fill.
-    ``headers`` are the points and keywords headers recognised (``article_headers``).
+    ``headers`` are the points and keywords headers recognised (``article_headers``);
+    more than ``max_keywords`` keywords is an error on the keywords line.
     """
     # The rules decode_entry applies to a file's text apply to any text given here.
     text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
-    return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers)
+    return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers, max_keywords)
 
 
 def _parse_clean_text(
@@ -366,6 +373,7 @@ def _parse_clean_text(
     entry_id: str | None,
     timezone: tzinfo,
     headers: ArticleHeaders,
+    max_keywords: int = MAX_KEYWORDS,
 ) -> Entry:
     lines = text.split("\n")
     if BODY_PLACEHOLDER in text:  # one search of the text; the lines only when it is there
@@ -387,7 +395,7 @@ def _parse_clean_text(
     else:
         raise EntryError("no title: only metadata and page furniture", path, len(lines))
 
-    blocks, keywords = _split_blocks(lines, position, headers)
+    blocks, keywords, keywords_line = _split_blocks(lines, position, headers)
     points: tuple[str, ...] = ()
     header = _find_points_header(blocks, headers)
     if header is not None:
@@ -421,6 +429,13 @@ def _parse_clean_text(
             paragraphs.append(_join_block(block))
 
     categories = _parse_keywords(keywords)
+    if len(categories) > max_keywords:
+        raise EntryError(
+            f"{len(categories)} keywords; at most {max_keywords} "
+            "(raise it with --max-keywords or [build] max_keywords)",
+            path,
+            keywords_line,
+        )
     summary = metadata.get("summary") or _summarize(points, paragraphs)
     entry_id = metadata.get("id") or entry_id or _stem(path)
     _check_id(entry_id, path, metadata.get("lines", {}).get("id"))
@@ -591,11 +606,13 @@ Block = list[tuple[int, str]]
 
 def _split_blocks(
     lines: list[str], position: int, headers: ArticleHeaders
-) -> tuple[list[Block], str | None]:
-    """Split the lines after the title into blocks, stopping at the keywords line."""
+) -> tuple[list[Block], str | None, int | None]:
+    """Split the lines after the title into blocks, stopping at the keywords line; the
+    blocks, the text after the keywords header and the line number of that line."""
     blocks: list[Block] = []
     current: Block = []
     keywords = None
+    keywords_line_number = None
     # Run on every line: two searches for a colon, the regex only on the lines that have
     # one, the rest of the test only on those the regex matches.
     keywords_line = headers.keywords_line.match
@@ -604,6 +621,7 @@ def _split_blocks(
         if (":" in line or "\uff1a" in line) and (match := keywords_line(line)):
             keywords = headers.keywords_value(match)
             if keywords is not None:
+                keywords_line_number = index + 1
                 break
         if line.strip():
             current.append((index + 1, line.strip()))
@@ -612,7 +630,7 @@ def _split_blocks(
             current = []
     if current:
         blocks.append(current)
-    return blocks, keywords
+    return blocks, keywords, keywords_line_number
 
 
 def _find_points_header(blocks: list[Block], headers: ArticleHeaders) -> tuple[int, int] | None:

@@ -10,6 +10,7 @@ from feedtool.config import (
     DEFAULT_ARCHIVE_SIZE,
     DEFAULT_LIMIT,
     DEFAULT_MAX_ENTRY_SIZE,
+    DEFAULT_MAX_KEYWORDS,
     PLACEHOLDER,
 )
 from feedtool.errors import FeedtoolError
@@ -54,6 +55,9 @@ id_authority = "{PLACEHOLDER}: a domain you held and a date, e.g. example.org,20
 # max_entry_size = {DEFAULT_MAX_ENTRY_SIZE}
 # Entries per archive page (RFC 5005 archive feeds of the whole history).
 # archive_size = {DEFAULT_ARCHIVE_SIZE}
+# The most keywords an article may have; more is an error. Each keyword is a category
+# with its own feeds and pages, all repeating the article.
+# max_keywords = {DEFAULT_MAX_KEYWORDS}
 
 [format]
 # Headers your articles use besides the built-in ones in English, French, German,

@@ -182,6 +182,17 @@ def test_an_empty_folder_name_is_an_error(tmp_path: Path, key: str):
     assert caught.value.line == 4
 
 
+def test_max_keywords_comes_from_the_file_or_the_option_and_must_be_positive(tmp_path: Path):
+    assert load_settings(write(tmp_path, '[site]\nurl = "https://e.org/"\n')).max_keywords == 30
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_keywords = 40\n')
+    assert load_settings(config).max_keywords == 40
+    assert load_settings(config, {"max_keywords": 50}).max_keywords == 50
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_keywords = 0\n')
+    with pytest.raises(ConfigError, match=r"max_keywords must be 1 or more .*, got 0") as caught:
+        load_settings(config)
+    assert caught.value.line == 4
+
+
 @pytest.mark.parametrize("key", ["url", "id_authority"])
 def test_the_placeholders_init_writes_are_refused_until_set(tmp_path: Path, key: str):
     values = {"url": "https://e.org/", key: f"{PLACEHOLDER}: x"}

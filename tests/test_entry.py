@@ -981,6 +981,35 @@ def test_empty_keywords_line_no_categories():
     assert parse("Title\n\nBody.\n\nKey words:, ,\n").categories == ()
 
 
+def test_more_keywords_than_the_limit_is_an_error_on_the_keywords_line():
+    keywords = ", ".join(f"topic {number}" for number in range(1500))
+    text = f"Date: 2026-01-01\n\nTitle\n\nBody.\n\nKey words:, {keywords}\n"
+    with pytest.raises(EntryError) as raised:
+        parse(text, "entries/x.txt")
+    assert str(raised.value) == (
+        "entries/x.txt:7: error: 1500 keywords; at most 30 "
+        "(raise it with --max-keywords or [build] max_keywords)"
+    )
+
+
+def test_the_keyword_limit_counts_keywords_once_merged_and_is_inclusive():
+    thirty = [f"Topic {number}" for number in range(30)]
+    # The same 30 keywords, some repeated in another case: 30 categories, allowed.
+    text = "Title\n\nBody.\n\nTags: " + ", ".join(thirty + ["topic 0", "TOPIC 29", ""])
+    assert parse(text).categories == tuple(thirty)
+    with pytest.raises(EntryError) as raised:
+        parse(text + ", Topic 30")
+    assert raised.value.message.startswith("31 keywords; at most 30 ")
+    assert raised.value.line == 5
+
+
+def test_the_keyword_limit_is_the_callers_to_set():
+    text = "Title\n\nBody.\n\nTags: a, b, c\n"
+    assert parse(text, max_keywords=3).categories == ("a", "b", "c")
+    with pytest.raises(EntryError, match="3 keywords; at most 2"):
+        parse(text, max_keywords=2)
+
+
 # Hostile and international text ---------------------------------------------------------
 
 
