@@ -3,12 +3,16 @@ naming the article and its line, or a working build; never a runaway or a traceb
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import feedparser
 import pytest
 from click.testing import CliRunner
 
 from feedtool.build import EntriesRejected, build
 from feedtool.cli import main
-from tests.conftest import SiteFolder, article
+from feedtool.site import page_path_of, slugify
+from tests.conftest import SITE_URL, SiteFolder, article
 
 
 def keywords(count: int) -> str:
@@ -41,3 +45,27 @@ def test_a_site_may_allow_more_keywords(site: SiteFolder):
         main, ["build", "--config", str(site.config), "--max-keywords", "34"]
     )
     assert result.exit_code == 1 and "35 keywords; at most 34" in result.stderr
+
+
+def test_a_file_name_of_255_bytes_and_keywords_too_long_for_a_folder_build(site: SiteFolder):
+    # The stem of the longest file name Linux allows is too long for <stem>.html, and the
+    # slug of each keyword too long for a folder's name: each is shortened with a hash.
+    stem = "a" * 251
+    long_ascii, long_japanese = "Transit " * 40, "東京" * 60
+    site.add(f"{stem}.txt", article(keywords=f"{long_ascii}, {long_japanese}, Short"))
+    result = CliRunner().invoke(main, ["build", "--config", str(site.config)])
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse(site.read("rss.xml"))
+    (item,) = feed.entries
+    assert item.id == f"tag:news.example.org,2026:{stem}"  # the id is kept whole
+    page = item.link.removeprefix(SITE_URL)
+    assert page == page_path_of(stem) and len(page.split("/")[-1].encode()) == 255
+    assert (site.output / page).is_file()
+    folders = {path.name for path in (site.output / "categories").iterdir() if path.is_dir()}
+    assert folders == {slugify(long_ascii), slugify(long_japanese), "short"}
+    assert all(len(name.encode()) <= 255 for name in folders)
+    # Every category link of the page leads to a category's own page.
+    html = site.read(page).decode()
+    for slug in folders:
+        assert f'href="../categories/{quote(slug)}/index.html"' in html
+        assert (site.output / "categories" / slug / "index.html").is_file()
