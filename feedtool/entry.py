@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from dateutil import parser as date_parser
 from dateutil import tz as date_tz
 
-from feedtool.errors import Diagnostic, EntryError
+from feedtool.errors import Diagnostic, EntryError, printable_path
 from feedtool.language import is_language_tag
 
 # Site chrome: whole lines of page furniture dropped before the title. Keep the list here.
@@ -361,6 +361,8 @@ def parse_entry(
     ``headers`` are the points and keywords headers recognised (``article_headers``);
     more than ``max_keywords`` keywords is an error on the keywords line.
     """
+    if not path.isascii():
+        _check_path(path)
     # The rules decode_entry applies to a file's text apply to any text given here.
     text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
     return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers, max_keywords)
@@ -697,6 +699,28 @@ def _fold_space(text: str) -> str:
 def _stem(path: str) -> str:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name[:-4] if name.lower().endswith(".txt") else name
+
+
+def _check_path(path: str) -> None:
+    """Refuse a path with bytes that are not UTF-8: on Linux a name is any bytes, and
+    Python hands the bad ones over as lone surrogates, which no URL, id or page can hold."""
+    if not _SURROGATE.search(path):
+        return
+    parts = re.split(r"[/\\]", path)
+    number, part = next((n, part) for n, part in enumerate(parts) if _SURROGATE.search(part))
+    code = ord(_SURROGATE.findall(part)[0])
+    byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+    if number == len(parts) - 1:
+        message = f"the file's name is not valid UTF-8 ({byte}): rename the file"
+    else:
+        message = (
+            f"the name of its folder {printable_path(part)} is not valid UTF-8 ({byte}): "
+            "rename the folder"
+        )
+    raise EntryError(message + " with a UTF-8 name", path)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_id(entry_id: str, path: str, line: int | None) -> None:

@@ -1010,6 +1010,22 @@ def test_the_keyword_limit_is_the_callers_to_set():
         parse(text, max_keywords=2)
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # os.listdir gives the byte 0xe9 of a Latin-1 name as the lone surrogate U+DCE9.
+        ("entries/caf\udce9.txt", "the file's name is not valid UTF-8 (byte 0xe9)"),
+        ("entries/\udcff/a.txt", "the name of its folder \\xff is not valid UTF-8 (byte 0xff)"),
+    ],
+)
+def test_a_path_that_is_not_utf8_is_an_error_naming_the_byte(path: str, message: str):
+    with pytest.raises(EntryError) as raised:
+        parse("Title\n\nBody.\n", path, entry_id="x")
+    assert raised.value.message.startswith(message) and raised.value.path == path
+    # Printed with the bad byte written \xe9: a lone surrogate cannot be printed.
+    assert str(raised.value).encode("utf-8")
+
+
 # Hostile and international text ---------------------------------------------------------
 
 

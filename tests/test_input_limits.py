@@ -3,6 +3,8 @@ naming the article and its line, or a working build; never a runaway or a traceb
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import quote
 
 import feedparser
@@ -69,3 +71,49 @@ def test_a_file_name_of_255_bytes_and_keywords_too_long_for_a_folder_build(site:
     for slug in folders:
         assert f'href="../categories/{quote(slug)}/index.html"' in html
         assert (site.output / "categories" / slug / "index.html").is_file()
+
+
+def non_utf8_name(folder: Path, name: bytes) -> Path:
+    """A file whose name is bytes that are not UTF-8, where the file system allows one."""
+    path = os.fsencode(folder) + b"/" + name
+    try:
+        with open(path, "wb") as handle:
+            handle.write(article().encode())
+    except OSError as error:  # APFS, and others that want UTF-8 names
+        pytest.skip(f"this file system refuses names that are not UTF-8: {error}")
+    return Path(os.fsdecode(path))
+
+
+def test_a_file_name_that_is_not_utf8_is_one_error_line_naming_it(site: SiteFolder):
+    non_utf8_name(site.entries, b"caf\xe9.txt")  # Latin-1, as an old archive may name it
+    site.add("ok.txt", article())
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", "--config", str(site.config)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{site.entries}/caf\\xe9.txt: error: the file's name is not valid UTF-8 "
+        "(byte 0xe9): rename the file with a UTF-8 name"
+    )
+    assert not site.output.exists()
+    result = runner.invoke(main, ["build", "--config", str(site.config), "--skip-invalid"])
+    assert result.exit_code == 0
+    assert "caf\\xe9.txt: warning: skipped: the file's name is not valid UTF-8" in result.stderr
+    assert [path.name for path in (site.output / "entries").iterdir()] == ["ok.html"]
+    result = runner.invoke(main, ["build", "--config", str(site.config), "--format", "github"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error file=")
+    assert "caf\\xe9.txt,title=invalid entry::the file's name is not valid UTF-8" in result.stdout
+
+
+def test_a_folder_name_that_is_not_utf8_is_named_in_the_error(site: SiteFolder):
+    folder = non_utf8_name(site.entries, b"\xff")
+    folder.unlink()
+    folder.mkdir()
+    (folder / "a.txt").write_text(article(), encoding="utf-8")
+    with pytest.raises(EntriesRejected) as rejected:
+        build(site.settings())
+    (error,) = rejected.value.errors
+    assert str(error) == (
+        f"{site.entries}/\\xff/a.txt: error: the name of its folder \\xff is not valid UTF-8 "
+        "(byte 0xff): rename the folder with a UTF-8 name"
+    )
