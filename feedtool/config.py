@@ -235,7 +235,61 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+# The settings that are text, by key: the field that holds each and its option (None:
+# only in the file). A control character in any of them would reach a feed or a page,
+# which XML forbids (or which shows as garbage), or make a folder name no one can type.
+_TEXT_SETTINGS = {
+    "site.title": ("title", "--title"),
+    "site.url": ("url", "--site-url"),
+    "site.description": ("description", "--description"),
+    "site.language": ("language", "--language"),
+    "site.author": ("author", "--author"),
+    "site.timezone": ("timezone_name", "--timezone"),
+    "site.id_authority": ("id_authority", "--id-authority"),
+    "build.entries": ("entries", "--entries"),
+    "build.output": ("output", "--output"),
+    "format.points_headers": ("points_headers", None),
+    "format.keyword_headers": ("keyword_headers", None),
+}
+# C0 and C1 controls, DEL, and the two non-characters XML forbids. The description may
+# span lines (a TOML multi-line string): tab and line ends are text there.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str, str]]:
+    """Each setting that cannot be used, as its key and what is wrong with it; a setting
+    with a control character in it only for that, the first thing to fix."""
+    controls = dict(_control_problems(settings))
+    yield from controls.items()
+    for key, message in _value_problems(settings, require_url):
+        if key not in controls:
+            yield key, message
+
+
+def _control_problems(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The text settings that hold a control character (see ``_TEXT_SETTINGS``)."""
+    for key, (name, option) in _TEXT_SETTINGS.items():
+        value = getattr(settings, name)
+        values = value if isinstance(value, tuple) else (value,)
+        pattern = _CONTROL_IN_LINES if name == "description" else _CONTROL_CHARACTER
+        for text in values:
+            found = pattern.search(str(text)) if isinstance(text, str | Path) else None
+            if found:
+                table, key_name = key.split(".")
+                where = f"{option} / [{table}] {key_name}" if option else f"[{table}] {key_name}"
+                code, position = ord(found.group()), found.start() + 1
+                yield (
+                    key,
+                    (
+                        f"{key_name} {str(text)!r} holds the control character U+{code:04X} "
+                        f"(character {position}): remove it ({where})"
+                    ),
+                )
+                break
+
+
+def _value_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str, str]]:
     """Each setting that cannot be used, as its key and what is wrong with it."""
     config = settings.config_name
     if settings.url or require_url:
