@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from dateutil import parser as date_parser
 from dateutil import tz as date_tz
@@ -175,6 +175,10 @@ _BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·・･]\s*|\d{1,3}[.)](?:\s
 _CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:" + "。！？」』）］：" + "»“")
 # XML 1.0 forbids C0 controls other than tab, LF and CR, U+FFFE/U+FFFF and lone surrogates.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters no URL or IRI may hold, escaped or not (RFC 3987), past the spaces
+# _is_absolute_http_url refuses: the rule the validator applies to the feeds' links
+# (feedtool/validate/values.py), so that a Link: a feed would fail on fails here, on its line.
+_NOT_IN_URL = re.compile(r'[<>"{}|\\^`\x00-\x1f\x7f]')
 _UNSAFE_ID = re.compile(r"[/\\\x00-\x1f\x7f]")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:\d{2})?\Z"
@@ -496,6 +500,15 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
             if not _is_absolute_http_url(value):
                 raise EntryError(
                     f"Link must be an absolute http(s) URL, got {value!r}", path, line_number
+                )
+            unsafe = _NOT_IN_URL.search(value)
+            if unsafe:
+                char = unsafe.group()
+                raise EntryError(
+                    f"Link {value!r} holds {char!r}, which no URL may hold: write it "
+                    f"percent-encoded, {quote(char)}",
+                    path,
+                    line_number,
                 )
             metadata[key] = value
         elif key == "language" and not is_language_tag(value):

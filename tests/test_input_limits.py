@@ -117,3 +117,48 @@ def test_a_folder_name_that_is_not_utf8_is_named_in_the_error(site: SiteFolder):
         f"{site.entries}/\\xff/a.txt: error: the name of its folder \\xff is not valid UTF-8 "
         "(byte 0xff): rename the folder with a UTF-8 name"
     )
+
+
+EDGE_VALUES = [
+    *(
+        f"Link: {value}"
+        for value in [
+            "https://e.org/a b",
+            "https://例え.jp/パス?q=東京",
+            "https://e.org/" + "long/" * 20_000,
+            "https://e.org/a<b",
+            'https://e.org/"q"',
+            "https://e.org/{x}|y",
+            "https://e.org\\x",
+            "https://e.org/a^b`c",
+            "https://e.org/\x7f",
+            "https://e.org/\u200bx",
+            "https://[::1",
+            "https://[::1]:8080/",
+            "http://e.org:99999/",
+            "https:e.org",
+            "HTTPS://E.ORG/",
+        ]
+    ),
+    *(
+        f"Language: {value}"
+        for value in ["x-", "en-", "en--us", "i-klingon", "x-a", "zh-Hant-TW", "en-x-abcdefghi"]
+    ),
+]
+
+
+@pytest.mark.parametrize("line", EDGE_VALUES, ids=lambda line: line[:40])
+def test_a_link_or_language_is_refused_on_its_line_or_makes_valid_feeds(
+    site: SiteFolder, line: str
+):
+    # A value the parser takes but a feed's validator refuses was once reported against
+    # rss.xml: it must be the article's error, on its line, or publish valid feeds.
+    site.add("a.txt", f"Date: 2026-01-02\nAuthor: Ada\n{line}\n\nTitle\n\nBody.\n\nTags: t\n")
+    try:
+        build(site.settings())  # every feed is validated before it is published
+    except EntriesRejected as rejected:
+        assert [(error.path, error.line) for error in rejected.errors] == [
+            (str(site.entries / "a.txt"), 3)
+        ]
+    else:
+        assert feedparser.parse(site.read("atom.xml")).entries[0].title == "Title"
