@@ -21,6 +21,11 @@ DEFAULT_LIMIT = 50
 DEFAULT_MAX_ENTRY_SIZE = 10 * 1024 * 1024
 DEFAULT_ARCHIVE_SIZE = 100
 DEFAULT_MAX_KEYWORDS = MAX_KEYWORDS
+# A build may write at most this many times the size of its articles, plus
+# OUTPUT_SIZE_FLOOR (see feedtool.render.check_output_size). Sites of articles with 2-5
+# keywords write 12-14 times their size, 22-26 times with every feed complete (--limit 0).
+DEFAULT_MAX_OUTPUT_RATIO = 200
+OUTPUT_SIZE_FLOOR = 100_000_000
 # What `feedtool init` writes for the settings only the user can know; a build refuses it.
 PLACEHOLDER = "CHANGE ME"
 
@@ -44,6 +49,7 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "max_entry_size": int,
         "archive_size": int,
         "max_keywords": int,
+        "max_output_ratio": int,
     },
     "format": {
         "points_headers": list,
@@ -86,6 +92,7 @@ class Settings:
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
     archive_size: int = DEFAULT_ARCHIVE_SIZE
     max_keywords: int = DEFAULT_MAX_KEYWORDS
+    max_output_ratio: int = DEFAULT_MAX_OUTPUT_RATIO
     # Headers the site's articles use besides the format's own (entry.POINTS_HEADERS and
     # entry.KEYWORDS_HEADERS); see entry.article_headers.
     points_headers: tuple[str, ...] = ()
@@ -328,6 +335,14 @@ def _value_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str
             (
                 f"archive_size must be 1 or more entries per archive page, got "
                 f"{settings.archive_size} (--archive-size / [build] archive_size)"
+            ),
+        )
+    if settings.max_output_ratio <= 0:
+        yield (
+            "build.max_output_ratio",
+            (
+                f"max_output_ratio must be 1 or more, got {settings.max_output_ratio} "
+                "(--max-output-ratio / [build] max_output_ratio)"
             ),
         )
     if settings.max_keywords <= 0:

@@ -11,6 +11,7 @@ from feedtool.config import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_ENTRY_SIZE,
     DEFAULT_MAX_KEYWORDS,
+    DEFAULT_MAX_OUTPUT_RATIO,
     PLACEHOLDER,
 )
 from feedtool.errors import FeedtoolError
@@ -58,6 +59,9 @@ id_authority = "{PLACEHOLDER}: a domain you held and a date, e.g. example.org,20
 # The most keywords an article may have; more is an error. Each keyword is a category
 # with its own feeds and pages, all repeating the article.
 # max_keywords = {DEFAULT_MAX_KEYWORDS}
+# The most a build may write, in times the size of the articles (plus 100 MB): a build
+# that would write more is refused before it writes anything. Sites write 12-26 times.
+# max_output_ratio = {DEFAULT_MAX_OUTPUT_RATIO}
 
 [format]
 # Headers your articles use besides the built-in ones in English, French, German,

@@ -194,6 +194,19 @@ def test_max_keywords_comes_from_the_file_or_the_option_and_must_be_positive(tmp
     assert caught.value.line == 4
 
 
+def test_max_output_ratio_comes_from_the_file_or_the_option_and_must_be_positive(tmp_path):
+    assert (
+        load_settings(write(tmp_path, '[site]\nurl = "https://e.org/"\n')).max_output_ratio == 200
+    )
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_output_ratio = 500\n')
+    assert load_settings(config).max_output_ratio == 500
+    assert load_settings(config, {"max_output_ratio": 1000}).max_output_ratio == 1000
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_output_ratio = 0\n')
+    with pytest.raises(ConfigError, match=r"max_output_ratio must be 1 or more, got 0") as caught:
+        load_settings(config)
+    assert caught.value.line == 4
+
+
 # Control characters: TOML writes them as escapes, a shell as $'\a'; XML forbids most.
 CONTROLS_IN_THE_FILE = r'''[site]
 title = "Bell\u0007 News"

@@ -3,7 +3,10 @@ naming the article and its line, or a working build; never a runaway or a traceb
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,9 +14,11 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from feedtool.build import EntriesRejected, build
+import feedtool.render
+from feedtool.build import EntriesRejected, build, load_site
 from feedtool.cli import main
-from feedtool.site import page_path_of, slugify
+from feedtool.render import OutputTooLarge, check_output_size, plan_outputs
+from feedtool.site import collect_site, page_path_of, slugify
 from tests.conftest import SITE_URL, SiteFolder, article
 
 
@@ -162,3 +167,83 @@ def test_a_link_or_language_is_refused_on_its_line_or_makes_valid_feeds(
         ]
     else:
         assert feedparser.parse(site.read("atom.xml")).entries[0].title == "Title"
+
+
+# The output size guard -------------------------------------------------------------
+
+
+def heavy_article(keyword_count: int = 300, body_bytes: int = 300_000) -> str:
+    """An article whose feeds and pages would repeat it hundreds of times: 300 keywords
+    (a site allowing them) on a long body."""
+    body = "A sentence of the body, long enough. " * (body_bytes // 37)
+    return article(title="Heavy", body=body, keywords=keywords(keyword_count))
+
+
+def test_a_build_that_would_write_far_more_than_its_articles_is_refused_before_writing(
+    site: SiteFolder,
+):
+    site.write_config("[build]\nmax_keywords = 300\n")
+    site.add("a.txt", article())
+    build(site.settings())
+    published = site.snapshot()
+    site.add("heavy.txt", heavy_article())
+    for extra in ([], ["--no-cache"], ["--check"]):
+        result = CliRunner().invoke(main, ["build", "--config", str(site.config), *extra])
+        assert result.exit_code == 1
+        (line,) = result.stderr.splitlines()
+        assert re.fullmatch(
+            rf"{re.escape(str(site.output))}: error: this build would write about "
+            r"[\d.]+ MB, more than the 1\d\d\.\d MB it may \(200 times the 30\d\.\d KB of the "
+            r"articles, plus 100 MB\); 9\d% of it would be "
+            rf"{re.escape(str(site.entries / 'heavy.txt'))} \(300 keywords\), shown in full in "
+            r"906 files; nothing was written \(raise the limit with --max-output-ratio or "
+            r"\[build\] max_output_ratio\)",
+            line,
+        ), line
+        assert site.snapshot() == published
+        assert not list(site.root.glob(".public.feedtool-work-*"))
+
+
+def test_the_output_may_be_max_output_ratio_times_the_articles_plus_the_floor(
+    site: SiteFolder, monkeypatch: pytest.MonkeyPatch
+):
+    site.add("a.txt", article(keywords="One, Two, Three"))
+    site.add("b.txt", article(title="B", keywords="Two"))
+    loaded, _ = load_site(site.settings())
+    articles = [(os.path.getsize(entry.source), entry) for entry in loaded.entries]
+    outputs = plan_outputs(loaded)
+    estimate = check_output_size(loaded, outputs, articles)
+    input_size = sum(size for size, _ in articles)
+    monkeypatch.setattr(feedtool.render, "OUTPUT_SIZE_FLOOR", 1000)
+    ratio = -(-(estimate - 1000) // input_size)  # the smallest ratio that allows it
+    allowed = collect_site(loaded.entries, replace(loaded.settings, max_output_ratio=ratio))
+    assert check_output_size(allowed, outputs, articles) == estimate
+    refused = collect_site(loaded.entries, replace(loaded.settings, max_output_ratio=ratio - 1))
+    with pytest.raises(OutputTooLarge, match=f"\\({ratio - 1} times the "):
+        check_output_size(refused, outputs, articles)
+
+
+@pytest.mark.parametrize("limit", [50, 0])
+def test_the_estimate_is_near_what_a_build_writes_and_far_under_the_limit(
+    site: SiteFolder, limit: int
+):
+    generate = load_bench_generate()
+    generate.generate(300, site.entries, seed=7)
+    settings = site.settings(limit=limit)
+    build(settings)
+    written = sum(size for size in map(len, site.snapshot().values()))
+    loaded, _ = load_site(settings)
+    articles = [(os.path.getsize(entry.source), entry) for entry in loaded.entries]
+    estimate = check_output_size(loaded, plan_outputs(loaded), articles)
+    input_size = sum(size for size, _ in articles)
+    assert 0.75 < estimate / written < 1.25
+    # Ordinary articles, every feed complete or not: a tenth of the default limit.
+    assert estimate < 20 * input_size + 100_000_000 and written < 30 * input_size
+
+
+def load_bench_generate():
+    path = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate_for_limits", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
