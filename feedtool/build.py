@@ -135,7 +135,13 @@ def build(
         return _nothing_changed(cache, started)
 
     # Imported here: a build that finds nothing changed never needs the renderers.
-    from feedtool.render import entry_versions, is_feed_path, make_jobs, plan_outputs
+    from feedtool.render import (
+        check_output_size,
+        entry_versions,
+        is_feed_path,
+        make_jobs,
+        plan_outputs,
+    )
 
     if not check_only:
         check_output_path(settings.output)
@@ -158,6 +164,9 @@ def build(
         if cache.persistent:
             versions = entry_versions(site, cache.key, read.known_versions())
         outputs = plan_outputs(site, cache.key, versions)
+        # Guard: a site whose outputs would be far larger than its articles is refused.
+        articles = ((cached.size, cached.entry) for cached in read.files.values())
+        check_output_size(site, outputs, articles)
         previous_keys = _previous_keys(cache, settings.output, published_as_left)
         to_make = [output for output in outputs if previous_keys.get(output.path) != output.key]
         pieces = read.pieces | _pieces_of_unread(settings, workers, work, to_make, read.pieces)

@@ -137,6 +137,17 @@ def settings_options(function):  # type: ignore[no-untyped-def]
             callback=lambda _context, _parameter, hubs: hubs or None,
             help="WebSub hub the feeds name; repeatable; replaces [site] websub_hub.",
         ),
+        click.option(
+            "--max-keywords",
+            type=click.IntRange(min=1),
+            help="Most keywords an article may have. [build] max_keywords; default 30.",
+        ),
+        click.option(
+            "--max-output-ratio",
+            type=click.IntRange(min=1),
+            help="Largest output, in times the articles' size (plus 100 MB). "
+            "[build] max_output_ratio; default 200.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedtool.entry import header_key
+from feedtool.entry import MAX_KEYWORDS, header_key
 from feedtool.errors import ConfigError, ConfigProblems
 from feedtool.language import is_language_tag
 
@@ -20,6 +20,12 @@ CONFIG_NAME = "feedtool.toml"
 DEFAULT_LIMIT = 50
 DEFAULT_MAX_ENTRY_SIZE = 10 * 1024 * 1024
 DEFAULT_ARCHIVE_SIZE = 100
+DEFAULT_MAX_KEYWORDS = MAX_KEYWORDS
+# A build may write at most this many times the size of its articles, plus
+# OUTPUT_SIZE_FLOOR (see feedtool.render.check_output_size). Sites of articles with 2-5
+# keywords write 12-14 times their size, 22-26 times with every feed complete (--limit 0).
+DEFAULT_MAX_OUTPUT_RATIO = 200
+OUTPUT_SIZE_FLOOR = 100_000_000
 # What `feedtool init` writes for the settings only the user can know; a build refuses it.
 PLACEHOLDER = "CHANGE ME"
 
@@ -44,6 +50,8 @@ KNOWN_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "summary_only": bool,
         "max_entry_size": int,
         "archive_size": int,
+        "max_keywords": int,
+        "max_output_ratio": int,
     },
     "format": {
         "points_headers": list,
@@ -88,6 +96,8 @@ class Settings:
     summary_only: bool = False
     max_entry_size: int = DEFAULT_MAX_ENTRY_SIZE
     archive_size: int = DEFAULT_ARCHIVE_SIZE
+    max_keywords: int = DEFAULT_MAX_KEYWORDS
+    max_output_ratio: int = DEFAULT_MAX_OUTPUT_RATIO
     # Headers the site's articles use besides the format's own (entry.POINTS_HEADERS and
     # entry.KEYWORDS_HEADERS); see entry.article_headers.
     points_headers: tuple[str, ...] = ()
@@ -242,7 +252,61 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+# The settings that are text, by key: the field that holds each and its option (None:
+# only in the file). A control character in any of them would reach a feed or a page,
+# which XML forbids (or which shows as garbage), or make a folder name no one can type.
+_TEXT_SETTINGS = {
+    "site.title": ("title", "--title"),
+    "site.url": ("url", "--site-url"),
+    "site.description": ("description", "--description"),
+    "site.language": ("language", "--language"),
+    "site.author": ("author", "--author"),
+    "site.timezone": ("timezone_name", "--timezone"),
+    "site.id_authority": ("id_authority", "--id-authority"),
+    "build.entries": ("entries", "--entries"),
+    "build.output": ("output", "--output"),
+    "format.points_headers": ("points_headers", None),
+    "format.keyword_headers": ("keyword_headers", None),
+}
+# C0 and C1 controls, DEL, and the two non-characters XML forbids. The description may
+# span lines (a TOML multi-line string): tab and line ends are text there.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
 def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str, str]]:
+    """Each setting that cannot be used, as its key and what is wrong with it; a setting
+    with a control character in it only for that, the first thing to fix."""
+    controls = dict(_control_problems(settings))
+    yield from controls.items()
+    for key, message in _value_problems(settings, require_url):
+        if key not in controls:
+            yield key, message
+
+
+def _control_problems(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The text settings that hold a control character (see ``_TEXT_SETTINGS``)."""
+    for key, (name, option) in _TEXT_SETTINGS.items():
+        value = getattr(settings, name)
+        values = value if isinstance(value, tuple) else (value,)
+        pattern = _CONTROL_IN_LINES if name == "description" else _CONTROL_CHARACTER
+        for text in values:
+            found = pattern.search(str(text)) if isinstance(text, str | Path) else None
+            if found:
+                table, key_name = key.split(".")
+                where = f"{option} / [{table}] {key_name}" if option else f"[{table}] {key_name}"
+                code, position = ord(found.group()), found.start() + 1
+                yield (
+                    key,
+                    (
+                        f"{key_name} {str(text)!r} holds the control character U+{code:04X} "
+                        f"(character {position}): remove it ({where})"
+                    ),
+                )
+                break
+
+
+def _value_problems(settings: Settings, require_url: bool) -> Iterator[tuple[str, str]]:
     """Each setting that cannot be used, as its key and what is wrong with it."""
     config = settings.config_name
     if settings.url or require_url:
@@ -281,6 +345,22 @@ def _setting_problems(settings: Settings, require_url: bool) -> Iterator[tuple[s
             (
                 f"archive_size must be 1 or more entries per archive page, got "
                 f"{settings.archive_size} (--archive-size / [build] archive_size)"
+            ),
+        )
+    if settings.max_output_ratio <= 0:
+        yield (
+            "build.max_output_ratio",
+            (
+                f"max_output_ratio must be 1 or more, got {settings.max_output_ratio} "
+                "(--max-output-ratio / [build] max_output_ratio)"
+            ),
+        )
+    if settings.max_keywords <= 0:
+        yield (
+            "build.max_keywords",
+            (
+                f"max_keywords must be 1 or more keywords per article, got "
+                f"{settings.max_keywords} (--max-keywords / [build] max_keywords)"
             ),
         )
     yield from _header_problems(settings)

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from dateutil import parser as date_parser
 from dateutil import tz as date_tz
 
-from feedtool.errors import Diagnostic, EntryError
+from feedtool.errors import Diagnostic, EntryError, printable_path
 from feedtool.language import is_language_tag
 
 # Site chrome: whole lines of page furniture dropped before the title. Keep the list here.
@@ -152,6 +152,11 @@ KEYWORDS_HEADERS = (
 
 SUMMARY_LIMIT = 300
 
+# Keywords an article may have unless the site allows more ([build] max_keywords). Real
+# articles have 2-5; each keyword is a category whose feeds and pages repeat the article,
+# so 1,500 of them on one article made 400 MB of output.
+MAX_KEYWORDS = 30
+
 # The body line `feedtool new` writes; an article that still holds it is not finished.
 BODY_PLACEHOLDER = "Write the article here, one paragraph per block of lines."
 
@@ -173,6 +178,10 @@ _BULLET = re.compile(r"^(?:[-*–—](?:\s+|$)|[•·・･]\s*|\d{1,3}[.)](?:\s
 _CLOSING_PUNCTUATION = tuple(".!?…\"”’')]:" + "。！？」』）］：" + "»“")
 # XML 1.0 forbids C0 controls other than tab, LF and CR, U+FFFE/U+FFFF and lone surrogates.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters no URL or IRI may hold, escaped or not (RFC 3987), past the spaces
+# _is_absolute_http_url refuses: the rule the validator applies to the feeds' links
+# (feedtool/validate/values.py), so that a Link: a feed would fail on fails here, on its line.
+_NOT_IN_URL = re.compile(r'[<>"{}|\\^`\x00-\x1f\x7f]')
 _UNSAFE_ID = re.compile(r"[/\\\x00-\x1f\x7f]")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:\d{2})?\Z"
@@ -353,16 +362,20 @@ def parse_entry(
     entry_id: str | None = None,
     timezone: tzinfo = UTC,
     headers: ArticleHeaders = DEFAULT_HEADERS,
+    max_keywords: int = MAX_KEYWORDS,
 ) -> Entry:
     """Parse an article's text into an ``Entry``; raises ``EntryError`` naming path and line.
 
     ``entry_id`` defaults to the file's stem; dates without a zone are in ``timezone``.
     Dates the file does not state are left ``None`` for the reader of the folder to fill.
-    ``headers`` are the points and keywords headers recognised (``article_headers``).
+    ``headers`` are the points and keywords headers recognised (``article_headers``);
+    more than ``max_keywords`` keywords is an error on the keywords line.
     """
+    if not path.isascii():
+        _check_path(path)
     # The rules decode_entry applies to a file's text apply to any text given here.
     text, warnings = _remove_forbidden_characters(_normalize_line_ends(text), path)
-    return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers)
+    return _parse_clean_text(text, list(warnings), path, entry_id, timezone, headers, max_keywords)
 
 
 def _parse_clean_text(
@@ -372,6 +385,7 @@ def _parse_clean_text(
     entry_id: str | None,
     timezone: tzinfo,
     headers: ArticleHeaders,
+    max_keywords: int = MAX_KEYWORDS,
 ) -> Entry:
     lines = text.split("\n")
     if BODY_PLACEHOLDER in text:  # one search of the text; the lines only when it is there
@@ -393,7 +407,7 @@ def _parse_clean_text(
     else:
         raise EntryError("no title: only metadata and page furniture", path, len(lines))
 
-    blocks, keywords = _split_blocks(lines, position, headers)
+    blocks, keywords, keywords_line = _split_blocks(lines, position, headers)
     points: tuple[str, ...] = ()
     header = _find_points_header(blocks, headers)
     if header is not None:
@@ -427,6 +441,13 @@ def _parse_clean_text(
             paragraphs.append(_join_block(block))
 
     categories = _parse_keywords(keywords)
+    if len(categories) > max_keywords:
+        raise EntryError(
+            f"{len(categories)} keywords; at most {max_keywords} "
+            "(raise it with --max-keywords or [build] max_keywords)",
+            path,
+            keywords_line,
+        )
     summary = metadata.get("summary") or _summarize(points, paragraphs)
     entry_id = metadata.get("id") or entry_id or _stem(path)
     _check_id(entry_id, path, metadata.get("lines", {}).get("id"))
@@ -487,6 +508,15 @@ def _read_metadata(lines: list[str], path: str, timezone: tzinfo) -> tuple[dict,
             if not _is_absolute_http_url(value):
                 raise EntryError(
                     f"{key.capitalize()} must be an absolute http(s) URL, got {value!r}",
+                    path,
+                    line_number,
+                )
+            unsafe = _NOT_IN_URL.search(value)
+            if unsafe:
+                char = unsafe.group()
+                raise EntryError(
+                    f"Link {value!r} holds {char!r}, which no URL may hold: write it "
+                    f"percent-encoded, {quote(char)}",
                     path,
                     line_number,
                 )
@@ -608,11 +638,13 @@ Block = list[tuple[int, str]]
 
 def _split_blocks(
     lines: list[str], position: int, headers: ArticleHeaders
-) -> tuple[list[Block], str | None]:
-    """Split the lines after the title into blocks, stopping at the keywords line."""
+) -> tuple[list[Block], str | None, int | None]:
+    """Split the lines after the title into blocks, stopping at the keywords line; the
+    blocks, the text after the keywords header and the line number of that line."""
     blocks: list[Block] = []
     current: Block = []
     keywords = None
+    keywords_line_number = None
     # Run on every line: two searches for a colon, the regex only on the lines that have
     # one, the rest of the test only on those the regex matches.
     keywords_line = headers.keywords_line.match
@@ -621,6 +653,7 @@ def _split_blocks(
         if (":" in line or "\uff1a" in line) and (match := keywords_line(line)):
             keywords = headers.keywords_value(match)
             if keywords is not None:
+                keywords_line_number = index + 1
                 break
         if line.strip():
             current.append((index + 1, line.strip()))
@@ -629,7 +662,7 @@ def _split_blocks(
             current = []
     if current:
         blocks.append(current)
-    return blocks, keywords
+    return blocks, keywords, keywords_line_number
 
 
 def _find_points_header(blocks: list[Block], headers: ArticleHeaders) -> tuple[int, int] | None:
@@ -696,6 +729,28 @@ def _fold_space(text: str) -> str:
 def _stem(path: str) -> str:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name[:-4] if name.lower().endswith(".txt") else name
+
+
+def _check_path(path: str) -> None:
+    """Refuse a path with bytes that are not UTF-8: on Linux a name is any bytes, and
+    Python hands the bad ones over as lone surrogates, which no URL, id or page can hold."""
+    if not _SURROGATE.search(path):
+        return
+    parts = re.split(r"[/\\]", path)
+    number, part = next((n, part) for n, part in enumerate(parts) if _SURROGATE.search(part))
+    code = ord(_SURROGATE.findall(part)[0])
+    byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+    if number == len(parts) - 1:
+        message = f"the file's name is not valid UTF-8 ({byte}): rename the file"
+    else:
+        message = (
+            f"the name of its folder {printable_path(part)} is not valid UTF-8 ({byte}): "
+            "rename the folder"
+        )
+    raise EntryError(message + " with a UTF-8 name", path)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_id(entry_id: str, path: str, line: int | None) -> None:

@@ -67,5 +67,14 @@ def format_location(path: str | None, line: int | None, level: str, message: str
     """Render ``path:line: level: message``, leaving out the parts that are unknown."""
     where = ""
     if path is not None:
+        path = printable_path(path)
         where = f"{path}:{line}: " if line is not None else f"{path}: "
     return f"{where}{level}: {message}"
+
+
+def printable_path(path: str) -> str:
+    """``path`` as it can be printed: the bytes of a name that are not UTF-8, which Python
+    holds as lone surrogates (and no terminal can show), written ``\\xff``."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -23,6 +23,7 @@ from feedtool.errors import (
     FeedtoolError,
     PublishError,
     SourceError,
+    printable_path,
 )
 
 # Paths of findings that name no file in the repository: URLs and ``<stdin>``.
@@ -66,7 +67,8 @@ class Annotation:
             message = f"{_location(self.path, self.line, self.column)}: {message}"
         else:
             if self.path is not None:
-                properties.append(("file", workflow_path(self.path, base)))
+                file = printable_path(workflow_path(self.path, base))
+                properties.append(("file", file))
             if self.line:
                 properties.append(("line", str(self.line)))
                 if self.column:

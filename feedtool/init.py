@@ -10,6 +10,8 @@ from feedtool.config import (
     DEFAULT_ARCHIVE_SIZE,
     DEFAULT_LIMIT,
     DEFAULT_MAX_ENTRY_SIZE,
+    DEFAULT_MAX_KEYWORDS,
+    DEFAULT_MAX_OUTPUT_RATIO,
     PLACEHOLDER,
 )
 from feedtool.errors import FeedtoolError
@@ -57,6 +59,12 @@ id_authority = "{PLACEHOLDER}: a domain you held and a date, e.g. example.org,20
 # max_entry_size = {DEFAULT_MAX_ENTRY_SIZE}
 # Entries per archive page (RFC 5005 archive feeds of the whole history).
 # archive_size = {DEFAULT_ARCHIVE_SIZE}
+# The most keywords an article may have; more is an error. Each keyword is a category
+# with its own feeds and pages, all repeating the article.
+# max_keywords = {DEFAULT_MAX_KEYWORDS}
+# The most a build may write, in times the size of the articles (plus 100 MB): a build
+# that would write more is refused before it writes anything. Sites write 12-26 times.
+# max_output_ratio = {DEFAULT_MAX_OUTPUT_RATIO}
 
 [format]
 # Headers your articles use besides the built-in ones in English, French, German,

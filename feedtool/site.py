@@ -20,6 +20,14 @@ FALLBACK_TAG_DATE = "2000"
 # Further ahead than this, a date is more likely a typo than an embargo.
 FUTURE_TOLERANCE = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The longest file or folder name most file systems take: 255 bytes on ext4, XFS, Btrfs
+# and APFS, 255 UTF-16 units on NTFS (never more than the name's UTF-8 bytes). A longer
+# id or slug would make a page or a folder no build can write.
+NAME_MAX_BYTES = 255
+# Hex digits of the hash that ends a shortened name: it keeps names that share their
+# start apart, and is the same on every build.
+NAME_HASH_DIGITS = 10
+PAGE_SUFFIX = ".html"
 
 # Letters NFKD does not decompose to an ASCII base, folded the way readers expect.
 _EXTRA_FOLDS = str.maketrans(
@@ -97,8 +105,31 @@ class Site(SiteLinks):
 
 
 def page_path_of(entry_id: str) -> str:
-    """Path of the page of the entry with this id inside the output folder."""
-    return f"entries/{entry_id}.html"
+    """Path of the page of the entry with this id inside the output folder.
+
+    An id too long to name a file (see ``fit_name``) is shortened for the page's name
+    only: the entry's ``tag:`` id keeps it whole.
+    """
+    return f"entries/{fit_name(entry_id, NAME_MAX_BYTES - len(PAGE_SUFFIX))}{PAGE_SUFFIX}"
+
+
+def fit_name(name: str, room: int) -> str:
+    """``name`` itself when its UTF-8 takes at most ``room`` bytes; else its start, cut
+    between characters, then ``-`` and a hash of the whole name, ``room`` bytes at most.
+
+    The hash keeps two long names that share their start apart, and is the same on
+    every machine, so a shortened name never changes.
+    """
+    # At most 4 bytes a character: most names are known to fit without encoding them.
+    if len(name) * 4 <= room:
+        return name
+    data = name.encode("utf-8", "surrogatepass")
+    if len(data) <= room:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:NAME_HASH_DIGITS]
+    # "ignore" drops the bytes of a character the cut splits.
+    start = data[: room - NAME_HASH_DIGITS - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{start}-{digest}"
 
 
 def collect_site(entries: tuple[Entry, ...] | list[Entry], settings: Settings) -> Site:
@@ -148,7 +179,8 @@ def _categories(entries: tuple[Entry, ...]) -> tuple[Category, ...]:
 def slugify(keyword: str) -> str:
     """A keyword's URL slug: lower case, accents folded to ASCII, other runs become ``-``.
 
-    Letters and digits of any script are kept; a keyword with none gets a stable hashed slug.
+    Letters and digits of any script are kept; a keyword with none gets a stable hashed
+    slug; a slug longer than a folder's name may be is shortened (``fit_name``).
     """
     folded = []
     for char in keyword.casefold().translate(_EXTRA_FOLDS):
@@ -163,7 +195,8 @@ def slugify(keyword: str) -> str:
             slug.append("-")
     text = "".join(slug).strip("-")
     if text:
-        return text
+        # A category is a folder: a slug too long to name one is shortened.
+        return fit_name(text, NAME_MAX_BYTES)
     return "c-" + hashlib.sha256(keyword.encode("utf-8")).hexdigest()[:10]
 
 

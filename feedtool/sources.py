@@ -465,7 +465,14 @@ def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:
     name = str(path)
     text, decode_warnings = decode_entry(data, name)
     headers = article_headers(settings.points_headers, settings.keyword_headers)
-    entry = parse_entry(text, name, entry_id=path.stem, timezone=settings.timezone, headers=headers)
+    entry = parse_entry(
+        text,
+        name,
+        entry_id=path.stem,
+        timezone=settings.timezone,
+        headers=headers,
+        max_keywords=settings.max_keywords,
+    )
     return entry._replace(warnings=decode_warnings + entry.warnings)
 
 

@@ -14,6 +14,7 @@ from feedtool.config import (
     load_settings,
 )
 from feedtool.errors import ConfigError, ConfigProblems
+from tests.conftest import article
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -180,6 +181,103 @@ def test_an_empty_folder_name_is_an_error(tmp_path: Path, key: str):
     with pytest.raises(ConfigError, match=expected) as caught:
         load_settings(config)
     assert caught.value.line == 4
+
+
+def test_max_keywords_comes_from_the_file_or_the_option_and_must_be_positive(tmp_path: Path):
+    assert load_settings(write(tmp_path, '[site]\nurl = "https://e.org/"\n')).max_keywords == 30
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_keywords = 40\n')
+    assert load_settings(config).max_keywords == 40
+    assert load_settings(config, {"max_keywords": 50}).max_keywords == 50
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_keywords = 0\n')
+    with pytest.raises(ConfigError, match=r"max_keywords must be 1 or more .*, got 0") as caught:
+        load_settings(config)
+    assert caught.value.line == 4
+
+
+def test_max_output_ratio_comes_from_the_file_or_the_option_and_must_be_positive(tmp_path):
+    assert (
+        load_settings(write(tmp_path, '[site]\nurl = "https://e.org/"\n')).max_output_ratio == 200
+    )
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_output_ratio = 500\n')
+    assert load_settings(config).max_output_ratio == 500
+    assert load_settings(config, {"max_output_ratio": 1000}).max_output_ratio == 1000
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\n[build]\nmax_output_ratio = 0\n')
+    with pytest.raises(ConfigError, match=r"max_output_ratio must be 1 or more, got 0") as caught:
+        load_settings(config)
+    assert caught.value.line == 4
+
+
+# Control characters: TOML writes them as escapes, a shell as $'\a'; XML forbids most.
+CONTROLS_IN_THE_FILE = r'''[site]
+title = "Bell\u0007 News"
+url = "https://e.org/\u0085"
+author = "Tab\tDesk"
+language = "en"
+description = """Two lines,
+	and a tab: a description may span lines."""
+timezone = "UTC"
+[build]
+output = "public\u001b[31m"
+limit = -1
+[format]
+points_headers = ["In short", "Nul\u0000"]
+'''
+
+
+def test_a_control_character_in_a_value_of_the_file_is_an_error_on_its_line(tmp_path: Path):
+    with pytest.raises(ConfigProblems) as caught:
+        load_settings(write(tmp_path, CONTROLS_IN_THE_FILE))
+    config = str(tmp_path / "feedtool.toml")
+    assert str(caught.value).splitlines() == [
+        f"{config}:2: error: title 'Bell\\x07 News' holds the control character U+0007 "
+        "(character 5): remove it (--title / [site] title)",
+        # Only the control character: the first thing to fix, whatever else is wrong.
+        f"{config}:3: error: url 'https://e.org/\\x85' holds the control character U+0085 "
+        "(character 15): remove it (--site-url / [site] url)",
+        f"{config}:4: error: author 'Tab\\tDesk' holds the control character U+0009 "
+        "(character 4): remove it (--author / [site] author)",
+        f"{config}:10: error: output '{tmp_path}/public\\x1b[31m' holds the control character "
+        f"U+001B (character {len(str(tmp_path)) + 8}): remove it (--output / [build] output)",
+        f"{config}:11: error: limit must be 0 (all entries) or more, got -1 "
+        "(--limit / [build] limit)",
+        f"{config}:13: error: points_headers 'Nul\\x00' holds the control character U+0000 "
+        "(character 4): remove it ([format] points_headers)",
+    ]
+
+
+def test_a_control_character_given_as_an_option_names_the_option(tmp_path: Path):
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\ntitle = "News"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, {"title": "Bell\a News"})
+    assert str(caught.value) == (
+        "error: title 'Bell\\x07 News' holds the control character U+0007 (character 5): "
+        "remove it (--title / [site] title)"
+    )
+    for name, option in [("description", "--description"), ("id_authority", "--id-authority")]:
+        with pytest.raises(ConfigError, match=f"U\\+0000 .*\\({option} /"):
+            load_settings(config, {name: "e.org,2026\0"})
+
+
+def test_a_build_given_a_control_character_exits_2_with_one_line(site):
+    from click.testing import CliRunner
+
+    from feedtool.cli import main
+
+    site.add("a.txt", article())
+    result = CliRunner().invoke(
+        main, ["build", "--config", str(site.config), "--title", "A\x1b[2J"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: title 'A\\x1b[2J' holds the control character U+001B (character 2): "
+        "remove it (--title / [site] title)\n"
+    )
+    assert not site.output.exists()
+
+
+def test_the_description_may_span_lines(tmp_path: Path):
+    config = write(tmp_path, '[site]\nurl = "https://e.org/"\ndescription = """One,\n\ttwo."""\n')
+    assert load_settings(config).description == "One,\n\ttwo."
 
 
 @pytest.mark.parametrize("key", ["url", "id_authority"])

@@ -432,6 +432,69 @@ def test_link_metadata_must_be_absolute_http_url(value):
     assert "http" in error.message
 
 
+@pytest.mark.parametrize(
+    ("value", "char", "encoded"),
+    [
+        ("https://e.org/a<b>", "<", "%3C"),
+        ('https://e.org/"quoted"', '"', "%22"),
+        ("https://e.org/{id}", "{", "%7B"),
+        ("https://e.org/a|b", "|", "%7C"),
+        ("https://e.org\\path", "\\", "%5C"),
+        ("https://e.org/?q=a^b", "^", "%5E"),
+        ("https://e.org/`cmd`", "`", "%60"),
+        ("https://e.org/del\x7f", "\x7f", "%7F"),
+    ],
+)
+def test_a_link_with_a_character_no_url_may_hold_is_an_error_on_its_line(value, char, encoded):
+    # Each passed the parser once and failed the feeds' validator, named against rss.xml.
+    error = error_of(f"Title: t\nLink: {value}\n\nT\n", "entries/x.txt")
+    assert (error.path, error.line) == ("entries/x.txt", 2)
+    assert error.message == (
+        f"Link {value!r} holds {char!r}, which no URL may hold: write it percent-encoded, {encoded}"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://例え.jp/パス?検索=東京#見出し",  # an IRI: readers and the validator take it
+        "https://e.org/" + "a" * 100_000,  # long, but a URL
+        "https://e.org/%E6%9D%B1%E4%BA%AC",
+        "http://[::1]:8080/x",
+        "https://user@e.org/~me/",
+    ],
+)
+def test_links_the_feeds_take_are_kept_as_written(value):
+    assert parse(f"Link: {value}\n\nT\n").link == value
+
+
+# What a Link: may be made of: the characters of URLs, the ones no URL may hold, spaces.
+_link_tail = st.text(
+    st.sampled_from([*"aZ09-._~:/?#[]@!$&'()*+,;=%", *'<>"{}|\\^`', " ", "\x7f", "é", "東"]),
+    max_size=12,
+)
+
+
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", "https:", ""]),
+    host=st.sampled_from(["e.org", "例え.jp", "[::1]", "[::1", "", "e.org:8080", "u@e.org"]),
+    tail=_link_tail,
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_every_link_the_parser_takes_is_one_the_feeds_validator_takes(scheme, host, tail):
+    from feedtool.validate.values import absolute_url_problem
+
+    value = " ".join((scheme + host + tail).split())  # as a metadata line gives it
+    if not value:
+        return
+    try:
+        link = parse(f"Link: {value}\n\nT\n").link
+    except EntryError as error:
+        assert error.line == 1
+        return
+    assert absolute_url_problem(link) is None, link
+
+
 @pytest.mark.parametrize("value", ["../escape", "a/b", "..", ".", "a\\b", "dir/../up"])
 def test_unsafe_id_is_error(value):
     error = error_of(f"Date: 2026-01-01\nId: {value}\n\nTitle\n", "entries/x.txt")
@@ -979,6 +1042,51 @@ def test_no_keywords_no_categories():
 
 def test_empty_keywords_line_no_categories():
     assert parse("Title\n\nBody.\n\nKey words:, ,\n").categories == ()
+
+
+def test_more_keywords_than_the_limit_is_an_error_on_the_keywords_line():
+    keywords = ", ".join(f"topic {number}" for number in range(1500))
+    text = f"Date: 2026-01-01\n\nTitle\n\nBody.\n\nKey words:, {keywords}\n"
+    with pytest.raises(EntryError) as raised:
+        parse(text, "entries/x.txt")
+    assert str(raised.value) == (
+        "entries/x.txt:7: error: 1500 keywords; at most 30 "
+        "(raise it with --max-keywords or [build] max_keywords)"
+    )
+
+
+def test_the_keyword_limit_counts_keywords_once_merged_and_is_inclusive():
+    thirty = [f"Topic {number}" for number in range(30)]
+    # The same 30 keywords, some repeated in another case: 30 categories, allowed.
+    text = "Title\n\nBody.\n\nTags: " + ", ".join(thirty + ["topic 0", "TOPIC 29", ""])
+    assert parse(text).categories == tuple(thirty)
+    with pytest.raises(EntryError) as raised:
+        parse(text + ", Topic 30")
+    assert raised.value.message.startswith("31 keywords; at most 30 ")
+    assert raised.value.line == 5
+
+
+def test_the_keyword_limit_is_the_callers_to_set():
+    text = "Title\n\nBody.\n\nTags: a, b, c\n"
+    assert parse(text, max_keywords=3).categories == ("a", "b", "c")
+    with pytest.raises(EntryError, match="3 keywords; at most 2"):
+        parse(text, max_keywords=2)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # os.listdir gives the byte 0xe9 of a Latin-1 name as the lone surrogate U+DCE9.
+        ("entries/caf\udce9.txt", "the file's name is not valid UTF-8 (byte 0xe9)"),
+        ("entries/\udcff/a.txt", "the name of its folder \\xff is not valid UTF-8 (byte 0xff)"),
+    ],
+)
+def test_a_path_that_is_not_utf8_is_an_error_naming_the_byte(path: str, message: str):
+    with pytest.raises(EntryError) as raised:
+        parse("Title\n\nBody.\n", path, entry_id="x")
+    assert raised.value.message.startswith(message) and raised.value.path == path
+    # Printed with the bad byte written \xe9: a lone surrogate cannot be printed.
+    assert str(raised.value).encode("utf-8")
 
 
 # Hostile and international text ---------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import UTC, datetime
 
 import feedparser
@@ -12,8 +14,12 @@ from feedtool.build import build, load_site
 from feedtool.entry import parse_entry
 from feedtool.publish import MANIFEST_NAME
 from feedtool.render import render_site
-from feedtool.site import collect_site, future_date_warnings, slugify
+from feedtool.site import collect_site, future_date_warnings, page_path_of, slugify
 from tests.conftest import SITE_URL, SiteFolder, article
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def entry(name: str, date: str, keywords: str = ""):
@@ -41,6 +47,39 @@ def test_slugs_fold_accents_and_keep_letters_of_any_script(keyword: str, slug: s
 def test_keyword_without_usable_characters_gets_a_stable_hashed_slug():
     assert slugify("!!!") == slugify("!!!")
     assert slugify("!!!").startswith("c-") and slugify("!!!") != slugify("???")
+
+
+def test_a_slug_too_long_for_a_folder_name_is_shortened_with_a_stable_hash():
+    # Up to 255 bytes a slug is the folder's name as it is, in any script.
+    assert slugify("x" * 255) == "x" * 255
+    assert slugify("東京" * 42) == "東京" * 42  # 252 bytes
+    long_ascii, long_japanese = "Transit " * 40, "東京" * 60
+    for keyword in (long_ascii, long_japanese, long_ascii + "a", long_ascii + "b"):
+        slug = slugify(keyword)
+        assert len(slug.encode()) <= 255
+        assert slug[:100] == slugify(keyword[:200])[:100]  # it starts as the whole slug
+        assert re.fullmatch(r".*[^-]-[0-9a-f]{10}", slug)
+    # Slugs that share their first 255 bytes stay apart; the same keyword, the same slug.
+    assert slugify(long_ascii + "a") != slugify(long_ascii + "b")
+    # The cut, then the first hex digits of the whole slug's SHA-256, on every machine.
+    whole = "-".join(["transit"] * 40) + "-a"
+    assert sha256(whole)[:10] == "7cad4a5b1c"
+    slugify.cache_clear()
+    assert slugify(long_ascii + "a") == whole[:244] + "-7cad4a5b1c"
+    # Keywords that share a slug share its shortened form: one category.
+    assert slugify(long_ascii.upper()) == slugify(long_ascii)
+
+
+def test_a_page_name_too_long_for_a_file_name_is_shortened_but_the_id_is_kept(site):
+    for entry_id in ("a" * 250, "東京" * 41 + "ab"):  # 250 bytes: entries/<id>.html fits
+        assert page_path_of(entry_id) == f"entries/{entry_id}.html"
+    long_id = "a" * 251  # the stem of a file named with 255 bytes
+    assert page_path_of(long_id) == f"entries/{'a' * 239}-{sha256(long_id)[:10]}.html"
+    assert page_path_of(long_id + "b") != page_path_of(long_id)
+    links = collect_site((), site.settings()).links
+    long_entry = entry("x", "2026-01-01")._replace(id=long_id)
+    assert links.tag_id(long_entry) == f"tag:news.example.org,2026:{long_id}"
+    assert links.page_url(long_entry) == SITE_URL + page_path_of(long_id)
 
 
 def test_entries_sort_newest_first_ties_by_id_descending(site: SiteFolder):
