@@ -10,6 +10,7 @@ import hashlib
 import marshal
 import os
 import shlex
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple, overload
+from typing import BinaryIO, NamedTuple, overload
 
 from feedtool.cache import CachedFile
 from feedtool.config import Settings
@@ -84,11 +85,25 @@ class ScannedFile(NamedTuple):
     mtime_ns: int
 
 
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message: "a FIFO", "a folder"..."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a file of a known kind")
+
+
 def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
     """Find every article file and stat it: all a build needs to see that nothing changed.
 
     Files are ``*.txt`` under ``folder``, subfolders included, hidden ones not; the order
-    is that of the relative paths as text, never the order the disk lists them in.
+    is that of the relative paths as text, never the order the disk lists them in. A
+    ``*.txt`` that is not a regular file (a FIFO, a device, a symlink to one) is skipped
+    with a warning: reading it could wait forever or never end.
     """
     if not folder.exists():
         raise SourceError(
@@ -126,10 +141,19 @@ def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
             elif name.lower().endswith(".txt"):
                 try:
                     status = item.stat()
-                    size, mtime_ns = status.st_size, status.st_mtime_ns
                 except OSError:
-                    size = mtime_ns = -1  # reported by read_entries, which tries to read it
-                files.append(ScannedFile(item.path, prefix + name, size, mtime_ns))
+                    # Reported by read_entries, which tries to read it.
+                    files.append(ScannedFile(item.path, prefix + name, -1, -1))
+                    continue
+                if not stat.S_ISREG(status.st_mode):
+                    kind = file_kind(status.st_mode)
+                    warnings.append(
+                        Diagnostic("warning", f"not a regular file ({kind}); skipped", item.path)
+                    )
+                    continue
+                files.append(
+                    ScannedFile(item.path, prefix + name, status.st_size, status.st_mtime_ns)
+                )
     files.sort(key=_RELATIVE)
     return files, warnings
 
@@ -440,24 +464,59 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     return parse_article(data, path, settings)._replace(digest=digest)
 
 
+_RAISE_LIMIT = "(raise it with --max-entry-size or [build] max_entry_size)"
+
+
 def read_article_bytes(path: Path, settings: Settings) -> bytes:
-    """An article file's bytes; raises ``EntryError`` if it cannot be read or is too big."""
+    """An article file's bytes; raises ``EntryError`` if it cannot be read, is not a
+    regular file, or is bigger than ``max_entry_size``.
+
+    Never waits and never reads without bound: the file is opened non-blocking (a FIFO
+    put in place of a scanned file opens at once, and is refused: only a regular file is
+    read), and at most one byte past the limit is read, whatever its size said before
+    (a file that grows while it is read is refused too).
+    """
     name = str(path)
+    limit = settings.max_entry_size
     try:
         # One open, its size from the open file: read_entry runs for every changed file.
-        with open(name, "rb", buffering=0) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > settings.max_entry_size:
+        with open(name, "rb", buffering=0, opener=_open_nonblocking) as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise EntryError(f"not a regular file ({file_kind(status.st_mode)})", name)
+            if status.st_size > limit:
                 raise EntryError(
-                    f"file is {size} bytes, more than the limit of {settings.max_entry_size} "
-                    "(raise it with --max-entry-size or [build] max_entry_size)",
+                    f"file is {status.st_size} bytes, more than the limit of {limit} "
+                    + _RAISE_LIMIT,
                     name,
                 )
-            return handle.readall()
+            data = _read_at_most(handle, limit + 1, first=status.st_size + 1)
     except PermissionError:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
+    if len(data) > limit:
+        raise EntryError(f"file is more than the limit of {limit} bytes " + _RAISE_LIMIT, name)
+    return data
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+
+
+def _read_at_most(handle: BinaryIO, count: int, first: int) -> bytes:
+    """Up to ``count`` bytes, to the end of the file: ``first`` bytes asked at once (one
+    more than the size, so that one read usually takes it all), then 64 KiB at a time."""
+    chunks = []
+    asked = min(first, count)
+    while count > 0:
+        chunk = handle.read(asked)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+        asked = min(count, 65536)
+    return b"".join(chunks)
 
 
 def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:

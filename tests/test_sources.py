@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 
 import feedtool.sources
@@ -184,3 +186,126 @@ def test_a_body_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder)
     site.add("a.txt", article(title="Alpha", body="Edited meanwhile."))
     with pytest.raises(EntryError, match="changed during the build"):
         read_body(kept, settings)
+
+
+def run_build(site: SiteFolder) -> subprocess.CompletedProcess:
+    """The build in a process of its own, stopped after a minute: a build that waits on a
+    FIFO or reads /dev/zero fails the test instead of hanging it."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedtool", "build", "--config", str(site.config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_fifos_and_symlinks_to_devices_are_skipped_with_a_warning_never_opened(
+    site: SiteFolder, tmp_path: Path
+):
+    site.add("real.txt", article(title="Real"))
+    os.mkfifo(site.entries / "pipe.txt")
+    os.mkfifo(tmp_path / "outside-pipe")
+    (site.entries / "to-pipe.txt").symlink_to(site.entries / "pipe.txt")
+    (site.entries / "zero.txt").symlink_to("/dev/zero")
+    (site.entries / "null.txt").symlink_to("/dev/null")
+    (site.entries / "sub.txt").mkdir()  # a folder named like an article: read inside
+    (site.entries / "sub.txt/inner.txt").write_text(article(title="Inner"), encoding="utf-8")
+    result = run_build(site)
+    assert result.returncode == 0, result.stderr
+    for name in ("pipe.txt", "to-pipe.txt"):
+        line = f"{site.entries / name}: warning: not a regular file (a FIFO); skipped"
+        assert line in result.stderr.splitlines()
+    # Devices are outside the entries folder: not followed, as any such symlink.
+    for name in ("zero.txt", "null.txt"):
+        assert f"{site.entries / name}: warning: symlink points outside" in result.stderr
+    feed = feedparser.parse(site.read("atom.xml"))
+    assert sorted(entry.title for entry in feed.entries) == ["Inner", "Real"]
+
+
+def test_a_device_inside_the_entries_folder_is_skipped_with_a_warning(
+    site: SiteFolder, monkeypatch
+):
+    # A tarball unpacked as root can hold device files; a symlink inside the folder to
+    # one is the same to the scan, which stats what a link leads to.
+    site.add("real.txt", article(title="Real"))
+    monkeypatch.setattr(feedtool.sources, "_inside", lambda path, root: True)
+    (site.entries / "zero.txt").symlink_to("/dev/zero")
+    files, warnings = scan_entries(site.entries)
+    assert [scanned.relative for scanned in files] == ["real.txt"]
+    assert [(Path(w.path).name, w.message) for w in warnings] == [
+        ("zero.txt", "not a regular file (a character device); skipped")
+    ]
+
+
+READ_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from feedtool.config import Settings
+from feedtool.errors import EntryError
+from feedtool.sources import read_article_bytes
+try:
+    read_article_bytes(Path(sys.argv[1]), Settings(max_entry_size=1000))
+except EntryError as error:
+    print(error.message)
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_reading_a_file_that_is_not_regular_is_refused_at_once(tmp_path: Path, kind: str):
+    # A file swapped for a FIFO between the scan and the read: the read neither waits
+    # for a writer nor reads a device without end.
+    path = tmp_path / "x.txt"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(kind)
+    result = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_PROCESS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    expected = "a FIFO" if kind == "fifo" else "a character device"
+    assert result.stdout.strip() == f"not a regular file ({expected})", result.stderr
+
+
+def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
+    site: SiteFolder, monkeypatch
+):
+    from feedtool.errors import EntryError
+    from feedtool.sources import read_article_bytes
+
+    path = site.add("grows.txt", article(body="Word. " * 2000))
+    real_fstat, real_open = os.fstat, open
+    # Its size as it was when it was opened, before it grew.
+    monkeypatch.setattr(
+        os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 100, *real_fstat(fd)[7:]))
+    )
+    read: list[int] = []
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def read(self, size: int) -> bytes:
+            data = self.handle.read(size)
+            read.append(len(data))
+            return data
+
+        def __getattr__(self, name: str):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.handle.close()
+
+    monkeypatch.setattr(
+        feedtool.sources, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False
+    )
+    with pytest.raises(EntryError, match="more than the limit of 1000 bytes"):
+        read_article_bytes(path, site.settings(max_entry_size=1000))
+    assert sum(read) == 1001
