@@ -4,10 +4,10 @@ Kept in ``.feedtool-cache/`` beside the config (ignored by git, safe to delete):
 
 - ``head.json``: a fingerprint of the whole input, so a build with nothing changed does
   nothing, and what that build reported;
-- ``files.marshal``: per article file its size, modification time, content hash,
-  parsed entry without its body (an unchanged file's body is read from the file again
-  when an output that shows it is rendered, so a build never holds every article's)
-  and the entry's version (see ``feedtool.render.entry_version``);
+- ``files.marshal``: per article file its size, modification and change times, content
+  hash, parsed entry without its body (an unchanged file's body is read from the file
+  again when an output that shows it is rendered, so a build never holds every
+  article's) and the entry's version (see ``feedtool.render.entry_version``);
 - ``files-delta.marshal``: the rows changed or removed since ``files.marshal`` was
   written, so that a build which changed a few files does not write 100,000 rows again;
 - ``outputs.marshal``: per output file the key of everything it was rendered from.
@@ -95,6 +95,11 @@ def settings_key(settings: Settings) -> str:
     return hashlib.sha256("\0".join(values).encode("utf-8")).hexdigest()
 
 
+# The change time of a row whose size and times cannot vouch for its content (see
+# sources.settle_racily_clean): it matches no file, so the next build hashes the file.
+UNVERIFIED = -1
+
+
 class CachedFile(NamedTuple):
     """An article file as the last build saw it: its entry (without its body, dated as that
     build dated it) and the dates the file itself states, to date it afresh.
@@ -103,6 +108,7 @@ class CachedFile(NamedTuple):
 
     size: int
     mtime_ns: int
+    ctime_ns: int
     entry: Entry
     file_published: datetime | None
     file_updated: datetime | None
@@ -236,11 +242,12 @@ _PUBLISHED = Entry._fields.index("published")
 ENTRY_SHAPE = Shape(
     frozenset({tuple}), fields=tuple(shape_of(_ENTRY_HINTS[name]) for name in Entry._fields)
 )
-# A files table row: size, modification time, the entry, the dates the file states, the
-# entry's version (see _save).
+# A files table row: size, modification and change times, the entry, the dates the file
+# states, the entry's version (see _save).
 ROW_SHAPE = Shape(
     frozenset({tuple}),
     fields=(
+        shape_of(int),
         shape_of(int),
         shape_of(int),
         ENTRY_SHAPE,
@@ -282,7 +289,7 @@ def _entry_from_plain(values: tuple) -> Entry:
 
 
 def _cached_file(row: tuple) -> CachedFile:
-    size, mtime_ns, plain, file_published, file_updated, version = row
+    size, mtime_ns, ctime_ns, plain, file_published, file_updated, version = row
     entry = _entry_from_plain(plain)
     # A file's own Date: is usually its entry's published date: one date object for both.
     if file_published is not None and file_published == plain[_PUBLISHED]:
@@ -292,6 +299,7 @@ def _cached_file(row: tuple) -> CachedFile:
     return CachedFile(
         size,
         mtime_ns,
+        ctime_ns,
         entry,
         published,
         _text_date(file_updated),
@@ -481,6 +489,7 @@ class BuildCache:
             or (
                 cached.size,
                 cached.mtime_ns,
+                cached.ctime_ns,
                 _entry_to_plain(cached.entry),
                 _date_text(cached.file_published),
                 _date_text(cached.file_updated),

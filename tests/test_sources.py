@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -309,3 +310,42 @@ def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
     with pytest.raises(EntryError, match="more than the limit of 1000 bytes"):
         read_article_bytes(path, site.settings(max_entry_size=1000))
     assert sum(read) == 1001
+
+
+def test_files_changed_just_before_the_build_are_settled_or_marked_for_the_next_one(
+    site: SiteFolder,
+):
+    from feedtool.cache import UNVERIFIED
+    from feedtool.sources import FINE_TIMESTAMP_NS, settle_racily_clean, timestamp_granularity
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        site.add(name, article(title=name))
+    if timestamp_granularity(site.entries.joinpath("a.txt").stat().st_ctime_ns) > FINE_TIMESTAMP_NS:
+        pytest.skip("this file system's stamps are coarse: no file is settled in the build")
+    site.add("old.txt", article(title="Old"))
+    settings = site.settings()
+    started = time.time_ns()
+    result = read_entries(settings)
+    # Written just before the scan: each is checked again once its change time is in the
+    # past by more than the file system's stamps can hide (this one's are nanoseconds).
+    # b.txt was edited meanwhile, keeping its size and modification time.
+    path = site.entries / "b.txt"
+    before = path.stat()
+    path.write_text(article(title="B.txt"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    # old.txt is kept as the cache had it: settled by the build that made its row.
+    files = dict(result.files)
+    files["old.txt"] = files["old.txt"]._replace(saved=("a row", "as read"))
+    settled, marked = settle_racily_clean(files, started, settings)
+    assert marked
+    assert {relative: row.ctime_ns == UNVERIFIED for relative, row in settled.items()} == {
+        "a.txt": False,
+        "b.txt": True,
+        "c.txt": False,
+        "old.txt": False,
+    }
+    # Rows of files changed long before the scan are not even looked at.
+    assert settle_racily_clean(result.files, started + 3 * 10**9, settings) == (
+        result.files,
+        False,
+    )
