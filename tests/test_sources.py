@@ -349,3 +349,25 @@ def test_files_changed_just_before_the_build_are_settled_or_marked_for_the_next_
         result.files,
         False,
     )
+
+
+def test_the_files_digest_changes_with_any_path_size_or_time():
+    from feedtool.sources import ScannedFile, files_digest
+
+    files = [ScannedFile("e/a.txt", "a.txt", 10, 20, 30), ScannedFile("e/b.txt", "b.txt", 1, 2, 3)]
+    digests = {files_digest(files)}
+    for index in range(2):
+        for field in ("relative", "size", "mtime_ns", "ctime_ns"):
+            changed = list(files)
+            value = changed[index]._asdict()[field]
+            changed[index] = changed[index]._replace(
+                **{field: value + "x" if isinstance(value, str) else value + 1}
+            )
+            digests.add(files_digest(changed))
+    digests.add(files_digest(files[:1]))
+    digests.add(files_digest([]))
+    # A time past what 64 bits hold (a file dated after 2262) is hashed too.
+    far = [files[0]._replace(mtime_ns=2**70), files[1]]
+    digests.add(files_digest(far))
+    assert files_digest(far) != files_digest([files[0]._replace(mtime_ns=2**70 + 1), files[1]])
+    assert len(digests) == 2 * 4 + 4
