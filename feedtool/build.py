@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from feedtool.cache import BuildCache, CacheHead, cache_folder, settings_key
+from feedtool.cache import UNVERIFIED, BuildCache, CachedFile, CacheHead, cache_folder, settings_key
 from feedtool.config import Settings
 from feedtool.entry import Entry, without_body
 from feedtool.errors import Diagnostic, EntryError, FeedtoolError
@@ -43,6 +43,7 @@ from feedtool.publish import (
 )
 from feedtool.site import Site, SiteLinks, collect_site, future_date_warnings, with_site_author
 from feedtool.sources import (
+    FileChanged,
     ParsedFile,
     ReadResult,
     files_digest,
@@ -51,6 +52,7 @@ from feedtool.sources import (
     read_body,
     read_entries,
     scan_entries,
+    settle_racily_clean,
 )
 from feedtool.workers import Workers, batches
 
@@ -66,6 +68,9 @@ PROGRESS_MIN_OUTPUTS = 300
 # --limit 0 go to both cores: 10,000 entries, 4.5-4.9 s -> 4.0 s on 2 cores).
 PARSE_BATCH = 256
 OUTPUT_BATCH_PIECES = 256
+# A build that finds an unchanged entry's file changed (see sources.FileChanged) starts
+# again, reading that file: this many times in all, for a file edited again and again.
+BUILD_ATTEMPTS = 3
 
 # Called with the outputs made so far and their total, as a large build makes them.
 Progress = Callable[[int, int], None]
@@ -118,19 +123,51 @@ def build(
     an output folder that must not be published into (see ``check_output_folder``;
     ``force`` allows one holding files feedtool did not publish), and ``PublishError``
     when the output folder cannot be made or written.
+
+    An unchanged entry's file found changed when its body is read again (edited during
+    the build, or in a way its size and times did not show) is read again by a new
+    attempt, the cache's row for it set aside; ``FileChanged`` is raised only when that
+    happens ``BUILD_ATTEMPTS`` times.
     """
     started = time.perf_counter()
+    changed: set[str] = set()
+    attempt = partial(_build, settings, check_only, skip_invalid, use_cache, progress, force)
+    for attempts in range(1, BUILD_ATTEMPTS + 1):
+        try:
+            return attempt(cache_dir, changed, started)
+        except FileChanged as error:
+            if attempts == BUILD_ATTEMPTS or error.path is None:
+                raise
+            changed.add(error.path)
+    raise AssertionError("unreachable")
+
+
+def _build(
+    settings: Settings,
+    check_only: bool,
+    skip_invalid: bool,
+    use_cache: bool,
+    progress: Progress | None,
+    force: bool,
+    cache_dir: Path | None,
+    changed: set[str],
+    started: float,
+) -> BuildReport:
+    """One attempt at ``build``: the files in ``changed`` (by path) are read again even
+    where the cache knows them unchanged."""
     check_output_folder(settings.output, settings.entries, settings.config_path, force=force)
     folder = cache_dir if cache_dir is not None else cache_folder(settings)
     cache = BuildCache(folder if use_cache and not check_only else None, settings_key(settings))
     # Scan: the files and their sizes and times, enough to see that nothing changed.
+    scan_started_ns = time.time_ns()
     files, scan_warnings = scan_entries(settings.entries)
     digest = files_digest(files) if cache.persistent else ""
     fingerprint = ""
     if cache.persistent:
         fingerprint = input_fingerprint(cache.key, digest, settings, cache.previous.needs_git)
     published_as_left = output_state(settings.output) == cache.previous.output_state != ""
-    if cache.persistent and fingerprint == cache.previous.fingerprint and published_as_left:
+    unchanged = not changed and fingerprint == cache.previous.fingerprint
+    if cache.persistent and unchanged and published_as_left:
         clean_stale_staging(settings.output)
         return _nothing_changed(cache, started)
 
@@ -155,6 +192,8 @@ def build(
         # Parse: the changed files, on every core for a large site.
         parse = partial(_parse_files, settings, workers, work)
         previous_files = cache.previous_files() if cache.persistent else {}
+        if changed:
+            previous_files = _set_aside(previous_files, changed)
         read = read_entries(settings, previous_files, parse, scanned=(files, scan_warnings))
         # Collect: the site as data.
         site, warnings = _collect(settings, read, skip_invalid)
@@ -192,7 +231,9 @@ def build(
             keys = {output.path: output.key for output in outputs}
             # Warnings about what changed are said once: a build that finds nothing
             # changed repeats only the others.
-            _save_cache(cache, settings, digest, read, report, warnings, versions, keys)
+            _save_cache(
+                cache, settings, digest, scan_started_ns, read, report, warnings, versions, keys
+            )
     report.warnings[:0] = cache.warnings
     report.seconds = time.perf_counter() - started
     return report
@@ -438,10 +479,20 @@ def _published_files(
         yield output.path, PreparedFile(base + output.path) if output.path in changed else None
 
 
+def _set_aside(files: dict[str, CachedFile], paths: set[str]) -> dict[str, CachedFile]:
+    """The cache's rows, those of the files at ``paths`` matching no file any more: the
+    next read hashes those files, and parses them if they changed."""
+    return {
+        relative: cached._replace(ctime_ns=UNVERIFIED) if cached.entry.source in paths else cached
+        for relative, cached in files.items()
+    }
+
+
 def _save_cache(
     cache: BuildCache,
     settings: Settings,
     files_digest: str,
+    scan_started_ns: int,
     read: ReadResult,
     report: BuildReport,
     lasting_warnings: list[Diagnostic],
@@ -450,13 +501,16 @@ def _save_cache(
 ) -> None:
     # With what this build found of git: the next build compares its fingerprint with it.
     fingerprint = input_fingerprint(cache.key, files_digest, settings, read.needs_git)
+    # Files changed just before they were read may change again unseen: the next build
+    # hashes them, so it must not find nothing changed.
+    files, unverified = settle_racily_clean(read.files, scan_started_ns, settings)
     head = CacheHead(
         settings_key=cache.key,
         # After skipped invalid entries, the next build must report them again.
-        fingerprint="" if read.errors else fingerprint,
+        fingerprint="" if read.errors or unverified else fingerprint,
         needs_git=read.needs_git,
         output_state=output_state(settings.output),
         summary=(report.entries, report.feeds, report.pages),
         warnings=tuple(lasting_warnings),
     )
-    cache.save(head, read.files, versions, output_keys)
+    cache.save(head, files, versions, output_keys)

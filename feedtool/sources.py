@@ -7,20 +7,23 @@ git (one ``git log`` for the whole folder) or, outside git, from the file's time
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import shlex
+import stat
 import subprocess
 import sys
+import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple, overload
+from typing import BinaryIO, NamedTuple, overload
 
-from feedtool.cache import CachedFile
+from feedtool.cache import UNVERIFIED, CachedFile
 from feedtool.config import Settings
 from feedtool.entry import Entry, article_headers, decode_entry, parse_entry
 from feedtool.errors import Diagnostic, EntryError, SourceError
@@ -74,7 +77,9 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 class ScannedFile(NamedTuple):
-    """An article file found in the entries folder, with its size and modification time.
+    """An article file found in the entries folder, with its size, modification time and
+    change time (``st_ctime``: set by the system on every change of the file, content or
+    times, and never set back by ``cp -p``, ``rsync -t``, tar or ``touch -d``).
 
     A named tuple: every build makes one per article file, 100,000 at a time."""
 
@@ -82,13 +87,28 @@ class ScannedFile(NamedTuple):
     relative: str
     size: int
     mtime_ns: int
+    ctime_ns: int
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message: "a FIFO", "a folder"..."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a file of a known kind")
 
 
 def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
     """Find every article file and stat it: all a build needs to see that nothing changed.
 
     Files are ``*.txt`` under ``folder``, subfolders included, hidden ones not; the order
-    is that of the relative paths as text, never the order the disk lists them in.
+    is that of the relative paths as text, never the order the disk lists them in. A
+    ``*.txt`` that is not a regular file (a FIFO, a device, a symlink to one) is skipped
+    with a warning: reading it could wait forever or never end.
     """
     if not folder.exists():
         raise SourceError(
@@ -126,10 +146,25 @@ def scan_entries(folder: Path) -> tuple[list[ScannedFile], list[Diagnostic]]:
             elif name.lower().endswith(".txt"):
                 try:
                     status = item.stat()
-                    size, mtime_ns = status.st_size, status.st_mtime_ns
                 except OSError:
-                    size = mtime_ns = -1  # reported by read_entries, which tries to read it
-                files.append(ScannedFile(item.path, prefix + name, size, mtime_ns))
+                    # Reported by read_entries, which tries to read it.
+                    files.append(ScannedFile(item.path, prefix + name, -1, -1, -1))
+                    continue
+                if not stat.S_ISREG(status.st_mode):
+                    kind = file_kind(status.st_mode)
+                    warnings.append(
+                        Diagnostic("warning", f"not a regular file ({kind}); skipped", item.path)
+                    )
+                    continue
+                files.append(
+                    ScannedFile(
+                        item.path,
+                        prefix + name,
+                        status.st_size,
+                        status.st_mtime_ns,
+                        status.st_ctime_ns,
+                    )
+                )
     files.sort(key=_RELATIVE)
     return files, warnings
 
@@ -214,8 +249,10 @@ def compare_with_cache(
 ) -> tuple[
     dict[str, CachedFile], list[tuple[ScannedFile, CachedFile | None]], dict[str, CachedFile]
 ]:
-    """The files the cache knows unchanged (same size and modification time), the files
-    to parse with what the cache knew of them, and the files gone since, by path."""
+    """The files the cache knows unchanged (same size, modification and change times, and
+    the same path), the files to parse with what the cache knew of them, and the files
+    gone since, by path. A row the last build could not vouch for (see
+    ``settle_racily_clean``) matches no file: that file's content hash is compared."""
     previous = dict(previous)  # taken out as they are matched: what stays is gone
     kept: dict[str, CachedFile] = {}
     to_parse: list[tuple[ScannedFile, CachedFile | None]] = []
@@ -223,8 +260,10 @@ def compare_with_cache(
         cached = previous.pop(scanned_file.relative, None)
         if (
             cached is not None
+            and cached.ctime_ns == scanned_file.ctime_ns
             and cached.mtime_ns == scanned_file.mtime_ns
             and cached.size == scanned_file.size
+            and cached.entry.source == scanned_file.path
         ):
             kept[scanned_file.relative] = cached
         else:
@@ -264,7 +303,10 @@ def gather_entries(
         if entry is None:  # touched, not changed: the content hash is the same
             assert cached is not None
             kept[scanned_file.relative] = cached._replace(
-                size=scanned_file.size, mtime_ns=scanned_file.mtime_ns, saved=None
+                size=scanned_file.size,
+                mtime_ns=scanned_file.mtime_ns,
+                ctime_ns=scanned_file.ctime_ns,
+                saved=None,
             )
             continue
         if outcome.pieces is not None:
@@ -278,7 +320,12 @@ def gather_entries(
         elif _edit_hidden_by_dates(cached, entry, outcome):
             change_warnings.append(_hidden_edit_warning(entry))
         kept[scanned_file.relative] = CachedFile(
-            scanned_file.size, scanned_file.mtime_ns, entry, file_published, outcome.file_updated
+            scanned_file.size,
+            scanned_file.mtime_ns,
+            scanned_file.ctime_ns,
+            entry,
+            file_published,
+            outcome.file_updated,
         )
     # Dates from git only when some file states none: one `git log`, and none at all otherwise.
     needs_git = any(cached.file_published is None for cached in kept.values())
@@ -375,15 +422,25 @@ def _order_changed(cached: CachedFile, entry: Entry, file_published: datetime | 
 
 
 def files_digest(files: list[ScannedFile]) -> str:
-    """A hash of every article file's path, size and modification time."""
-    listing = marshal.dumps(
-        (
-            [item.relative for item in files],
-            [item.size for item in files],
-            [item.mtime_ns for item in files],
-        )
-    )
-    return hashlib.sha256(listing).hexdigest()
+    """A hash of every article file's path, size, modification and change times.
+
+    Every build computes it (it is how a build finds nothing changed), so in two passes
+    at C speed: the paths joined (no path holds a NUL), then the numbers as 64-bit
+    integers. Measured at 100,000 files (2 cores, Python 3.11, processor time): 74 ms,
+    against 175-195 ms for marshal of a list per field.
+    """
+    digest = hashlib.sha256("\0".join(map(_RELATIVE, files)).encode("utf-8", "surrogatepass"))
+    numbers = chain.from_iterable(map(_STAT_NUMBERS, files))
+    try:
+        digest.update(array("q", numbers).tobytes())
+    except OverflowError:  # a time past the year 2262: as text, then
+        digest.update(repr([_STAT_NUMBERS(item) for item in files]).encode())
+    return digest.hexdigest()
+
+
+_STAT_NUMBERS = itemgetter(
+    *(ScannedFile._fields.index(name) for name in ("size", "mtime_ns", "ctime_ns"))
+)
 
 
 def input_fingerprint(
@@ -391,8 +448,8 @@ def input_fingerprint(
 ) -> str:
     """A hash of everything a build reads: when it is unchanged, so is the site.
 
-    Files count by path, size and modification time (``files_digest``); when dates come
-    from git, the commit checked out counts too.
+    Files count by path, size, modification and change times (``files_digest``); when
+    dates come from git, the commit checked out counts too.
     """
     digest = hashlib.sha256(f"{settings_key}\0{files_digest}".encode())
     if needs_git:
@@ -411,14 +468,99 @@ def git_head(folder: Path) -> str:
     return result.stdout.decode("ascii", errors="replace").strip() if result.returncode == 0 else ""
 
 
+class FileChanged(EntryError):
+    """An unchanged entry's file no longer holds what the build knew of it: it was edited
+    during the build, or unseen before it. ``feedtool.build`` reads it again then."""
+
+
+# The coarsest file time stamps in use: FAT keeps modification times to 2 s, and many
+# file systems (ext3, HFS+, some network ones) to 1 s.
+COARSE_TIMESTAMP_NS = 2_000_000_000
+# Stamps with a part of a second that is not whole hundredths come from a file system
+# that keeps (near) nanoseconds, stamped from the kernel's coarse clock, which moves in
+# ticks of 1 to 10 ms: 50 ms covers a tick, and that clock's lag behind time.time_ns().
+FINE_TIMESTAMP_NS = 50_000_000
+
+
+def timestamp_granularity(ctime_ns: int) -> int:
+    """How far apart two changes of a file can be and still give it the same change time,
+    judged from that time: whole hundredths of a second come from a coarse file system."""
+    return COARSE_TIMESTAMP_NS if ctime_ns % 10_000_000 == 0 else FINE_TIMESTAMP_NS
+
+
+def settle_racily_clean(
+    files: dict[str, CachedFile], scan_started_ns: int, settings: Settings
+) -> tuple[dict[str, CachedFile], bool]:
+    """The rows for the cache, those whose size and times cannot vouch for their content
+    marked (change time ``UNVERIFIED``) for the next build to hash; and whether any was.
+
+    A file is *racily clean* (git's term) when it changed so shortly before the build
+    read it that a later edit may leave its size and both times as they were: the file
+    system's clock had not moved on (its stamps are coarse: 2 s on FAT, 1 s on many;
+    even nanosecond stamps move in ticks of the kernel's clock). Only a row this build
+    made can be (a row kept from the cache was settled by the build that made it): that
+    of a file whose change time is less than the granularity before the scan began.
+    Each is checked again now, once its change time is that far in the past (waiting for
+    it at most ``FINE_TIMESTAMP_NS``): a file that still has its size, times and content
+    hash then cannot change without its times moving; any other is marked.
+
+    This converges: the next build hashes each marked file, at a time safely after its
+    change time, and its row is settled then. After a bulk checkout (every file just
+    written) one build hashes the files written in the last 2 s before it began, and the
+    build after it finds nothing changed.
+    """
+    candidates = [
+        relative
+        for relative, cached in files.items()
+        if cached.saved is None
+        and cached.ctime_ns >= scan_started_ns - timestamp_granularity(cached.ctime_ns)
+    ]
+    if not candidates:
+        return files, False
+    settled_at = max(
+        files[relative].ctime_ns + timestamp_granularity(files[relative].ctime_ns)
+        for relative in candidates
+    )
+    wait = settled_at - time.time_ns()
+    if 0 < wait <= FINE_TIMESTAMP_NS:
+        time.sleep(wait / 1e9)
+    now = time.time_ns()  # before the checks: each vouches for its file from now on
+    files = dict(files)
+    marked = False
+    for relative in candidates:
+        cached = files[relative]
+        settled = cached.ctime_ns + timestamp_granularity(cached.ctime_ns) <= now
+        if not (settled and _still_as_read(cached, settings)):
+            files[relative] = cached._replace(ctime_ns=UNVERIFIED, saved=None)
+            marked = True
+    return files, marked
+
+
+def _still_as_read(cached: CachedFile, settings: Settings) -> bool:
+    """Whether the file has the size, times and content hash the row says."""
+    path = cached.entry.source
+    try:
+        status = os.stat(path)
+        if (status.st_size, status.st_mtime_ns, status.st_ctime_ns) != (
+            cached.size,
+            cached.mtime_ns,
+            cached.ctime_ns,
+        ):
+            return False
+        data = read_article_bytes(Path(path), settings)
+    except (OSError, EntryError):
+        return False
+    return hashlib.sha256(data).hexdigest() == cached.entry.digest
+
+
 def read_body(entry: Entry, settings: Settings) -> Entry:
     """The entry with its body read again from its file (see ``entry.without_body``).
 
-    Raises ``EntryError`` if the file no longer holds what was read at the build's start.
+    Raises ``FileChanged`` if the file no longer holds what the build knew of it.
     """
     again = read_entry(Path(entry.source), settings)
     if again.digest != entry.digest:
-        raise EntryError("the file changed during the build; build again", entry.source)
+        raise FileChanged("the file changed during the build; build again", entry.source)
     return entry._replace(
         points=again.points, paragraphs=again.paragraphs, dropped=again.dropped, body_left_out=False
     )
@@ -440,24 +582,59 @@ def read_entry(path: Path, settings: Settings, known_digest: str = "") -> Entry 
     return parse_article(data, path, settings)._replace(digest=digest)
 
 
+_RAISE_LIMIT = "(raise it with --max-entry-size or [build] max_entry_size)"
+
+
 def read_article_bytes(path: Path, settings: Settings) -> bytes:
-    """An article file's bytes; raises ``EntryError`` if it cannot be read or is too big."""
+    """An article file's bytes; raises ``EntryError`` if it cannot be read, is not a
+    regular file, or is bigger than ``max_entry_size``.
+
+    Never waits and never reads without bound: the file is opened non-blocking (a FIFO
+    put in place of a scanned file opens at once, and is refused: only a regular file is
+    read), and at most one byte past the limit is read, whatever its size said before
+    (a file that grows while it is read is refused too).
+    """
     name = str(path)
+    limit = settings.max_entry_size
     try:
         # One open, its size from the open file: read_entry runs for every changed file.
-        with open(name, "rb", buffering=0) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > settings.max_entry_size:
+        with open(name, "rb", buffering=0, opener=_open_nonblocking) as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise EntryError(f"not a regular file ({file_kind(status.st_mode)})", name)
+            if status.st_size > limit:
                 raise EntryError(
-                    f"file is {size} bytes, more than the limit of {settings.max_entry_size} "
-                    "(raise it with --max-entry-size or [build] max_entry_size)",
+                    f"file is {status.st_size} bytes, more than the limit of {limit} "
+                    + _RAISE_LIMIT,
                     name,
                 )
-            return handle.readall()
+            data = _read_at_most(handle, limit + 1, first=status.st_size + 1)
     except PermissionError:
         raise EntryError("permission denied: cannot read the file", name) from None
     except OSError as error:
         raise EntryError(f"cannot read the file: {error.strerror}", name) from None
+    if len(data) > limit:
+        raise EntryError(f"file is more than the limit of {limit} bytes " + _RAISE_LIMIT, name)
+    return data
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+
+
+def _read_at_most(handle: BinaryIO, count: int, first: int) -> bytes:
+    """Up to ``count`` bytes, to the end of the file: ``first`` bytes asked at once (one
+    more than the size, so that one read usually takes it all), then 64 KiB at a time."""
+    chunks = []
+    asked = min(first, count)
+    while count > 0:
+        chunk = handle.read(asked)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+        asked = min(count, 65536)
+    return b"".join(chunks)
 
 
 def parse_article(data: bytes, path: Path, settings: Settings) -> Entry:

@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,129 @@ def test_an_added_entry_shifts_every_listing_page_without_reading_other_files_ag
     assert sum(path.endswith("index.html") for path in made) > 10
     assert 0 < reads[0] < 10
     assert snapshot(site.output) == clean_build(site, tmp_path, **overrides)
+
+
+def same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (as long) in the file, keeping its size and its
+    modification time to the nanosecond, as ``cp -p``, ``rsync -t`` or tar do."""
+    assert len(old.encode()) == len(new.encode())
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(
+    three_entry_site: SiteFolder, tmp_path: Path
+):
+    site = three_entry_site
+    path = site.entries / "002_beta.txt"
+    hour_ago = path.stat().st_mtime_ns - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))
+    build(site.settings())
+    # The edited file copied over it with cp -p: same size, same modification time.
+    copy = tmp_path / "edited.txt"
+    shutil.copy2(path, copy)
+    same_size_edit(copy, "Beta second", "Beta 2nd ed")
+    os.utime(copy, ns=(hour_ago, hour_ago))
+    shutil.copy2(copy, path)
+    assert path.stat().st_mtime_ns == hour_ago
+    build(site.settings())
+    assert b"Beta 2nd ed" in site.read("rss.xml")
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+    # The cache holds the edit: later builds go on from it.
+    assert build(site.settings()).nothing_changed
+    site.add("004_delta.txt", article(title="Delta", date="2026-04-01 09:00"))
+    build(site.settings())
+    assert snapshot(site.output) == clean_build(site, made(tmp_path / "after"))
+
+
+def test_an_edit_in_the_same_second_as_the_build_keeping_size_and_time_is_seen(
+    three_entry_site: SiteFolder, tmp_path: Path
+):
+    # Racily clean: written, built and edited within the same second.
+    site = three_entry_site
+    build(site.settings())
+    same_size_edit(site.entries / "002_beta.txt", "Beta second", "Beta 2nd ed")
+    build(site.settings())
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+
+
+def with_times(monkeypatch, change) -> None:
+    """Builds see the scanned files' times as ``change(scanned)`` gives them: a file
+    system whose stamps do not move as this one's do."""
+    scan = feedtool.build.scan_entries
+
+    def scan_with_times(folder: Path):
+        files, warnings = scan(folder)
+        return [change(scanned) for scanned in files], warnings
+
+    monkeypatch.setattr(feedtool.build, "scan_entries", scan_with_times)
+
+
+def test_a_racily_clean_file_is_hashed_by_the_next_build_until_it_is_settled(
+    three_entry_site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    # A file system of stamps in whole seconds, on which the edit lands in the second
+    # the file was written in: its size and both times stay what the build saw.
+    site = three_entry_site
+    second = time.time_ns() // 10**9 * 10**9
+    with_times(monkeypatch, lambda scanned: scanned._replace(mtime_ns=second, ctime_ns=second))
+    build(site.settings())
+    same_size_edit(site.entries / "002_beta.txt", "Beta second", "Beta 2nd ed")
+    assert not build(site.settings()).nothing_changed
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+    # Ten seconds later each file, hashed once more, is settled: the build after that
+    # finds nothing changed, and reads nothing.
+    real_time_ns = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real_time_ns() + 10 * 10**9)
+    reads = count_calls(monkeypatch, feedtool.sources, "read_article_bytes")
+    assert not build(site.settings()).nothing_changed and reads == [3]
+    assert build(site.settings()).nothing_changed and reads == [3]
+
+
+def test_a_file_found_changed_when_its_body_is_read_again_is_parsed_again(
+    three_entry_site: SiteFolder, tmp_path: Path, monkeypatch
+):
+    # A file system whose change times never move (some network and FUSE ones): an edit
+    # that keeps size and modification time goes unseen, until a build reads the file's
+    # body again for an output that shows it.
+    site = three_entry_site
+    hour_ago = time.time_ns() - 3600 * 10**9
+    with_times(monkeypatch, lambda scanned: scanned._replace(ctime_ns=hour_ago))
+    for path in site.entries.rglob("*.txt"):
+        os.utime(path, ns=(hour_ago, hour_ago))
+    build(site.settings())
+    same_size_edit(site.entries / "002_beta.txt", "Beta second", "Beta 2nd ed")
+    assert build(site.settings()).nothing_changed  # nothing to see
+    # Alpha edited: the feeds are made again, with beta's item, so beta's body is read.
+    site.add("001_alpha.txt", article(title="Alpha edited", date="2026-01-01 09:00"))
+    build(site.settings())
+    assert b"Beta 2nd ed" in site.read("rss.xml")
+    assert snapshot(site.output) == clean_build(site, tmp_path)
+    # The cache knows the file as it is now: the next builds find nothing changed.
+    assert build(site.settings()).nothing_changed
+
+
+def test_a_file_that_changes_during_every_attempt_is_an_error(
+    three_entry_site: SiteFolder, monkeypatch
+):
+    site = three_entry_site
+    build(site.settings())
+    site.add("001_alpha.txt", article(title="Alpha edited", date="2026-01-01 09:00"))
+
+    def always_changed(entry, settings):
+        raise feedtool.sources.FileChanged(
+            "the file changed during the build; build again", entry.source
+        )
+
+    attempts = count_calls(monkeypatch, feedtool.build, "_build")
+    monkeypatch.setattr(feedtool.build, "read_body", always_changed)
+    before = snapshot(site.output)
+    with pytest.raises(feedtool.sources.FileChanged, match="changed during the build"):
+        build(site.settings())
+    assert attempts == [feedtool.build.BUILD_ATTEMPTS]
+    assert snapshot(site.output) == before

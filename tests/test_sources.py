@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 
 import feedtool.sources
@@ -184,3 +187,187 @@ def test_a_body_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder)
     site.add("a.txt", article(title="Alpha", body="Edited meanwhile."))
     with pytest.raises(EntryError, match="changed during the build"):
         read_body(kept, settings)
+
+
+def run_build(site: SiteFolder) -> subprocess.CompletedProcess:
+    """The build in a process of its own, stopped after a minute: a build that waits on a
+    FIFO or reads /dev/zero fails the test instead of hanging it."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedtool", "build", "--config", str(site.config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_fifos_and_symlinks_to_devices_are_skipped_with_a_warning_never_opened(
+    site: SiteFolder, tmp_path: Path
+):
+    site.add("real.txt", article(title="Real"))
+    os.mkfifo(site.entries / "pipe.txt")
+    os.mkfifo(tmp_path / "outside-pipe")
+    (site.entries / "to-pipe.txt").symlink_to(site.entries / "pipe.txt")
+    (site.entries / "zero.txt").symlink_to("/dev/zero")
+    (site.entries / "null.txt").symlink_to("/dev/null")
+    (site.entries / "sub.txt").mkdir()  # a folder named like an article: read inside
+    (site.entries / "sub.txt/inner.txt").write_text(article(title="Inner"), encoding="utf-8")
+    result = run_build(site)
+    assert result.returncode == 0, result.stderr
+    for name in ("pipe.txt", "to-pipe.txt"):
+        line = f"{site.entries / name}: warning: not a regular file (a FIFO); skipped"
+        assert line in result.stderr.splitlines()
+    # Devices are outside the entries folder: not followed, as any such symlink.
+    for name in ("zero.txt", "null.txt"):
+        assert f"{site.entries / name}: warning: symlink points outside" in result.stderr
+    feed = feedparser.parse(site.read("atom.xml"))
+    assert sorted(entry.title for entry in feed.entries) == ["Inner", "Real"]
+
+
+def test_a_device_inside_the_entries_folder_is_skipped_with_a_warning(
+    site: SiteFolder, monkeypatch
+):
+    # A tarball unpacked as root can hold device files; a symlink inside the folder to
+    # one is the same to the scan, which stats what a link leads to.
+    site.add("real.txt", article(title="Real"))
+    monkeypatch.setattr(feedtool.sources, "_inside", lambda path, root: True)
+    (site.entries / "zero.txt").symlink_to("/dev/zero")
+    files, warnings = scan_entries(site.entries)
+    assert [scanned.relative for scanned in files] == ["real.txt"]
+    assert [(Path(w.path).name, w.message) for w in warnings] == [
+        ("zero.txt", "not a regular file (a character device); skipped")
+    ]
+
+
+READ_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from feedtool.config import Settings
+from feedtool.errors import EntryError
+from feedtool.sources import read_article_bytes
+try:
+    read_article_bytes(Path(sys.argv[1]), Settings(max_entry_size=1000))
+except EntryError as error:
+    print(error.message)
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_reading_a_file_that_is_not_regular_is_refused_at_once(tmp_path: Path, kind: str):
+    # A file swapped for a FIFO between the scan and the read: the read neither waits
+    # for a writer nor reads a device without end.
+    path = tmp_path / "x.txt"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(kind)
+    result = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_PROCESS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    expected = "a FIFO" if kind == "fifo" else "a character device"
+    assert result.stdout.strip() == f"not a regular file ({expected})", result.stderr
+
+
+def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
+    site: SiteFolder, monkeypatch
+):
+    from feedtool.errors import EntryError
+    from feedtool.sources import read_article_bytes
+
+    path = site.add("grows.txt", article(body="Word. " * 2000))
+    real_fstat, real_open = os.fstat, open
+    # Its size as it was when it was opened, before it grew.
+    monkeypatch.setattr(
+        os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 100, *real_fstat(fd)[7:]))
+    )
+    read: list[int] = []
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def read(self, size: int) -> bytes:
+            data = self.handle.read(size)
+            read.append(len(data))
+            return data
+
+        def __getattr__(self, name: str):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.handle.close()
+
+    monkeypatch.setattr(
+        feedtool.sources, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False
+    )
+    with pytest.raises(EntryError, match="more than the limit of 1000 bytes"):
+        read_article_bytes(path, site.settings(max_entry_size=1000))
+    assert sum(read) == 1001
+
+
+def test_files_changed_just_before_the_build_are_settled_or_marked_for_the_next_one(
+    site: SiteFolder,
+):
+    from feedtool.cache import UNVERIFIED
+    from feedtool.sources import FINE_TIMESTAMP_NS, settle_racily_clean, timestamp_granularity
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        site.add(name, article(title=name))
+    if timestamp_granularity(site.entries.joinpath("a.txt").stat().st_ctime_ns) > FINE_TIMESTAMP_NS:
+        pytest.skip("this file system's stamps are coarse: no file is settled in the build")
+    site.add("old.txt", article(title="Old"))
+    settings = site.settings()
+    started = time.time_ns()
+    result = read_entries(settings)
+    # Written just before the scan: each is checked again once its change time is in the
+    # past by more than the file system's stamps can hide (this one's are nanoseconds).
+    # b.txt was edited meanwhile, keeping its size and modification time.
+    path = site.entries / "b.txt"
+    before = path.stat()
+    path.write_text(article(title="B.txt"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    # old.txt is kept as the cache had it: settled by the build that made its row.
+    files = dict(result.files)
+    files["old.txt"] = files["old.txt"]._replace(saved=("a row", "as read"))
+    settled, marked = settle_racily_clean(files, started, settings)
+    assert marked
+    assert {relative: row.ctime_ns == UNVERIFIED for relative, row in settled.items()} == {
+        "a.txt": False,
+        "b.txt": True,
+        "c.txt": False,
+        "old.txt": False,
+    }
+    # Rows of files changed long before the scan are not even looked at.
+    assert settle_racily_clean(result.files, started + 3 * 10**9, settings) == (
+        result.files,
+        False,
+    )
+
+
+def test_the_files_digest_changes_with_any_path_size_or_time():
+    from feedtool.sources import ScannedFile, files_digest
+
+    files = [ScannedFile("e/a.txt", "a.txt", 10, 20, 30), ScannedFile("e/b.txt", "b.txt", 1, 2, 3)]
+    digests = {files_digest(files)}
+    for index in range(2):
+        for field in ("relative", "size", "mtime_ns", "ctime_ns"):
+            changed = list(files)
+            value = changed[index]._asdict()[field]
+            changed[index] = changed[index]._replace(
+                **{field: value + "x" if isinstance(value, str) else value + 1}
+            )
+            digests.add(files_digest(changed))
+    digests.add(files_digest(files[:1]))
+    digests.add(files_digest([]))
+    # A time past what 64 bits hold (a file dated after 2262) is hashed too.
+    far = [files[0]._replace(mtime_ns=2**70), files[1]]
+    digests.add(files_digest(far))
+    assert files_digest(far) != files_digest([files[0]._replace(mtime_ns=2**70 + 1), files[1]])
+    assert len(digests) == 2 * 4 + 4
