@@ -24,7 +24,7 @@ from lxml import etree
 
 import feedtool.render.site_files as site_files
 from feedtool.build import build
-from feedtool.render.site_files import as_uri, sitemap_capacity
+from feedtool.render.site_files import as_uri, seconds_of, sitemap_capacity, w3c_datetime
 from feedtool.serve import content_type
 from feedtool.site import SiteLinks
 from tests.conftest import SITE_URL, SiteFolder, article, record_made
@@ -160,6 +160,24 @@ def test_sitemap_urls_are_absolute_ascii_and_escaped(site: SiteFolder):
     for url in urls:
         parts = urlsplit(url)
         assert parts.scheme == "https" and parts.netloc == "xn--exmple-cua.org", url
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "1970-01-01T00:00:00+00:00",
+        "1969-12-31T23:59:59+00:00",
+        "2026-03-01T12:30:59.999999+01:00",
+        "0999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+00:00",
+        "9999-12-31T18:59:59-05:00",
+    ],
+)
+def test_lastmod_is_a_w3c_datetime_in_utc_to_the_second_in_any_year(moment: str):
+    parsed = datetime.fromisoformat(moment)
+    text = w3c_datetime(seconds_of(parsed))
+    assert W3C_DATETIME.fullmatch(text)
+    assert text == parsed.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def test_an_iri_becomes_a_uri_and_an_ascii_url_stays_as_it_is():

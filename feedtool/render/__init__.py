@@ -20,6 +20,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -82,7 +83,7 @@ from feedtool.render.site_files import (
     seconds_of,
     sitemap_capacity,
 )
-from feedtool.site import Site, SiteLinks
+from feedtool.site import EPOCH, Site, SiteLinks
 
 if TYPE_CHECKING:
     from feedtool.validate.report import Finding
@@ -132,6 +133,8 @@ class Output(NamedTuple):
             return source[1].entries
         return ()
 
+
+_SECOND = timedelta(seconds=1)
 
 # Output keys and entry versions are BLAKE2b hashes of this many bytes: 128 bits, so
 # that two different inputs never share a key in practice.
@@ -258,34 +261,36 @@ class _SitemapPages:
     oldest first; ``newest`` is the newest entry's (None for a site without entries)."""
 
     def __init__(self, outputs: list[Output]):
-        self.listings: list[SitemapPage] = []
-        self.entries: list[SitemapPage] = []
-        newest_categorized = None
-        categories_index = -1
-        for output in outputs:
-            source = output.source
-            if isinstance(source, Entry):
-                modified = seconds_of(source.updated or source.published)
-                self.entries.append((output.path, modified))
-                if source.categories and (
-                    newest_categorized is None or modified > newest_categorized
-                ):
-                    newest_categorized = modified
-            elif not output.path.endswith(".html"):
-                continue
-            elif isinstance(source, tuple) and isinstance(source[1], ListingPage):
-                shown = source[1].entries
-                # Comparing the datetimes is quicker than making each one seconds first.
-                newest = max([entry.updated or entry.published for entry in shown], default=None)
-                self.listings.append((output.path, None if newest is None else seconds_of(newest)))
-            else:  # the category index is dated once every entry is seen
-                if output.path == CATEGORIES_INDEX:
-                    categories_index = len(self.listings)
-                self.listings.append((output.path, None))
+        # Measured at 100,000 entries: some 0.15 s, most of it finding the newest of the
+        # 400,000 lines of listing pages (each entry shows on several).
+        entry_pages = [output for output in outputs if isinstance(output.source, Entry)]
+        shown = [output.source for output in entry_pages]
+        seconds = [((entry.updated or entry.published) - EPOCH) // _SECOND for entry in shown]
+        newest_categorized = max(
+            [modified for entry, modified in zip(shown, seconds, strict=True) if entry.categories],
+            default=None,
+        )
+        self.entries = list(zip([output.path for output in entry_pages], seconds, strict=True))
         self.entries.reverse()  # the plan lists entries' pages newest first
-        self.newest = max([modified for _, modified in self.entries], default=None)
-        if categories_index >= 0:
-            self.listings[categories_index] = (CATEGORIES_INDEX, newest_categorized)
+        self.newest = max(seconds, default=None)
+        self.listings = [
+            (output.path, _listing_modified(output, newest_categorized))
+            for output in outputs
+            if output.path.endswith(".html") and not isinstance(output.source, Entry)
+        ]
+
+
+def _listing_modified(output: Output, newest_categorized: int | None) -> int | None:
+    """A page other than an entry's: a listing page is as new as the newest entry it
+    shows; the category index as the newest entry in a category."""
+    source = output.source
+    if isinstance(source, tuple) and isinstance(source[1], ListingPage):
+        # Comparing the datetimes is quicker than making each one seconds first.
+        newest = max(
+            [entry.updated or entry.published for entry in source[1].entries], default=None
+        )
+        return None if newest is None else seconds_of(newest)
+    return newest_categorized if output.path == CATEGORIES_INDEX else None
 
 
 def _opml_output(links: SiteLinks, feeds: list[FeedSpec], newest: int | None, key: _Keys) -> Output:
