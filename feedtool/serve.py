@@ -59,6 +59,7 @@ TYPES_BY_SUFFIX = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
     ".xsl": "text/xsl; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",

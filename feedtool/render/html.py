@@ -25,6 +25,7 @@ from feedtool.render.feeds import (
     FeedSpec,
     content_html,
 )
+from feedtool.render.site_files import OPML_NAME, OPML_TYPE
 from feedtool.site import Category, Site, SiteLinks, slugify
 
 STYLESHEET = "style.css"
@@ -137,7 +138,12 @@ def render_listing_page(feed: FeedSpec, page: ListingPage, lines: list[str]) -> 
 </ul>
 {_pagination(page.number, page.count, here)}"""
     page_title = page.title if page.number == 1 else f"{page.title} (page {page.number})"
-    return _page(feed.links.settings, page_title, body, root, feed.title, here)
+    # The home page and its following pages link the list of every feed, as the category
+    # index does.
+    every_feed = not page.folder
+    return _page(
+        feed.links.settings, page_title, body, root, feed.title, here, every_feed=every_feed
+    )
 
 
 def _pagination(number: int, count: int, here: str) -> str:
@@ -236,14 +242,26 @@ def render_categories_index(site: Site, feed: FeedSpec) -> bytes:
     items = "\n".join(
         f'<li><a href="{quote(category.slug)}/index.html">{escape(category.name)}</a> '
         f"({len(category.entries)})</li>"
-        for category in sorted(site.categories, key=_category_order)
+        for category in sorted_categories(site)
     )
+    every_feed = ""
+    if site.categories:
+        every_feed = (
+            f'<p>Follow every category at once: <a href="{root}{OPML_NAME}" type="{OPML_TYPE}">'
+            "import the list of all feeds (OPML)</a> into your feed reader.</p>\n"
+        )
     body = f"""<h1>Categories</h1>
-<ul>
+{every_feed}<ul>
 {items or "<li>No categories yet.</li>"}
 </ul>"""
     settings = site.settings
-    return _page(settings, f"{settings.title}: categories", body, root, feed.title, root)
+    title = f"{settings.title}: categories"
+    return _page(settings, title, body, root, feed.title, root, every_feed=True)
+
+
+def sorted_categories(site: Site) -> list[Category]:
+    """The categories in the order of the category index (see ``_category_order``)."""
+    return sorted(site.categories, key=_category_order)
 
 
 def _category_order(category: Category) -> tuple[str, str, str, str]:
@@ -326,16 +344,27 @@ def _page(
     feed_title: str,
     feed_root: str,
     head: str = "",
+    every_feed: bool = False,
 ) -> bytes:
     """A whole HTML5 document with autodiscovery links to the feed ``feed_title``, found at
     ``feed_root``. ``root`` leads from the page to the output folder; ``head`` is more of
     the ``<head>``, lines of HTML.
+
+    With ``every_feed``, the page also links the OPML list of every feed: with
+    ``<link rel="outline">`` (OPML autodiscovery; not ``alternate``, which feed readers
+    would take for a feed) and among the header's links.
 
     Its icon is the empty ``data:,``: without one, browsers ask every site for
     ``/favicon.ico``, which feedtool does not publish, and log a 404 for every page."""
     alternates = _alternates(feed_title, feed_root)
     if head:
         head = "\n" + head
+    opml_nav = ""
+    if every_feed:
+        opml = f'type="{OPML_TYPE}" href="{root}{OPML_NAME}"'
+        every = f"{escape(settings.title)}: every feed (OPML)"
+        alternates += f'\n<link rel="outline" {opml} title="{every}">'
+        opml_nav = f'\n<a {opml} title="Every feed of this site, for a feed reader">OPML</a>'
     lang = escape(settings.language or "en")
     document = f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -355,7 +384,7 @@ def _page(
 <a href="{root}categories/index.html">Categories</a>
 <a href="{feed_root}{RSS_NAME}">RSS</a>
 <a href="{feed_root}{ATOM_NAME}">Atom</a>
-<a href="{feed_root}{JSON_NAME}">JSON Feed</a>
+<a href="{feed_root}{JSON_NAME}">JSON Feed</a>{opml_nav}
 </nav>
 </header>
 <main>
