@@ -36,7 +36,7 @@ from pathlib import Path
 
 # Prints the feed's summary line: the last but one, since a total line closes the text.
 _VALIDATE = (
-    "import sys; from feedtool.validate import validate_targets, render_text;"
+    "import sys; from feedtool._validate import validate_targets, render_text;"
     " reports = validate_targets([sys.argv[1]]);"
     " print(render_text(reports).splitlines()[-2])"
 )
@@ -169,7 +169,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "invalid": invalid})
 """
 # feedtool over many feeds in one call, as `feedtool validate FOLDER` does.
 _FEEDTOOL_MANY = (
-    "import sys; from feedtool.validate import validate_targets;"
+    "import sys; from feedtool._validate import validate_targets;"
     " reports = validate_targets([sys.argv[1]]);"
     " print(len(reports), sum(1 for r in reports if r.errors))"
 )

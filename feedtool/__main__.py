@@ -1,14 +1,14 @@
 """The ``feedtool`` program: ``python -m feedtool`` and the ``feedtool`` command."""
 
-from feedtool import interrupt
+from feedtool import _interrupt as interrupt
 
 
 def run() -> None:
-    """Run the command line; a signal stops it as ``feedtool.interrupt`` describes."""
+    """Run the command line; a signal stops it as ``feedtool._interrupt`` describes."""
     # First: a signal that comes while the commands are imported stops feedtool cleanly too.
     interrupt.stop_on_signals()
     try:
-        from feedtool.cli import main
+        from feedtool._cli import main
 
         main()
     except KeyboardInterrupt as stopped:  # before any command started

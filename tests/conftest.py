@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from feedtool.config import Settings, load_settings
+from feedtool._config import Settings, load_settings
 
 SITE_URL = "https://news.example.org/"
 
@@ -155,14 +155,14 @@ def three_entry_site(site: SiteFolder) -> SiteFolder:
 
 def record_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of the outputs the next builds make (not those kept as published)."""
-    import feedtool.render
+    import feedtool._render
 
     paths: list[str] = []
-    original = feedtool.render.make_outputs
+    original = feedtool._render.make_outputs
 
     def recording(batch):  # noqa: ANN001, ANN202 - stands in for make_outputs
         paths.extend(path for path, _ in batch.jobs)
         return original(batch)
 
-    monkeypatch.setattr(feedtool.render, "make_outputs", recording)
+    monkeypatch.setattr(feedtool._render, "make_outputs", recording)
     return paths

@@ -5,8 +5,8 @@ from __future__ import annotations
 import feedparser
 from lxml import etree
 
-from feedtool.build import build
-from feedtool.validate import validate_targets
+from feedtool._build import build
+from feedtool._validate import validate_targets
 from tests.conftest import SITE_URL, SiteFolder, article, record_made
 
 HISTORY = "{http://purl.org/syndication/history/1.0}archive"

@@ -13,13 +13,13 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-import feedtool.build
-import feedtool.render.rss_atom as rss_atom
-import feedtool.workers
-from feedtool.build import EntriesRejected, build
-from feedtool.cli import main
-from feedtool.errors import PublishError
-from feedtool.publish import MANIFEST_NAME, BuildRejected, StageWriter
+import feedtool._build
+import feedtool._render.rss_atom as rss_atom
+import feedtool._workers
+from feedtool._build import EntriesRejected, build
+from feedtool._cli import main
+from feedtool._errors import PublishError
+from feedtool._publish import MANIFEST_NAME, BuildRejected, StageWriter
 from tests.conftest import SITE_URL, SiteFolder, article
 
 ALPHA_ID = "tag:news.example.org,2026:001_alpha"
@@ -280,7 +280,7 @@ def test_manifest_lists_every_published_file(three_entry_site: SiteFolder):
 def test_an_invalid_feed_is_never_published(
     three_entry_site: SiteFolder, monkeypatch, parallel_from: int
 ):
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", parallel_from)
+    monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", parallel_from)
     site = three_entry_site
     build(site.settings())
     before = site.snapshot()
@@ -306,7 +306,7 @@ def test_progress_is_reported_to_a_callback_up_to_every_output_of_a_big_build(
     site: SiteFolder,
 ):
     calls: list[tuple[int, int]] = []
-    for number in range(feedtool.build.PROGRESS_MIN_OUTPUTS):
+    for number in range(feedtool._build.PROGRESS_MIN_OUTPUTS):
         site.add(f"{number:04d}.txt", article(title=f"Entry {number}", date="2026-01-01"))
     build(
         site.settings(), use_cache=False, progress=lambda done, total: calls.append((done, total))

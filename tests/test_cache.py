@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedtool.cache import ENTRY_SHAPE, _entry_from_plain, _entry_to_plain, check_shape
-from feedtool.entry import Entry
-from feedtool.errors import Diagnostic
+from feedtool._cache import ENTRY_SHAPE, _entry_from_plain, _entry_to_plain, check_shape
+from feedtool._entry import Entry
+from feedtool._errors import Diagnostic
 
 texts = st.text(max_size=30)
 dates = st.none() | st.builds(
@@ -86,15 +86,15 @@ def test_an_entry_pickled_reads_back_field_for_field(entry: Entry):
 def test_a_change_to_feedtools_code_discards_the_cache(tmp_path: Path, monkeypatch):
     import shutil
 
-    import feedtool.cache
+    import feedtool._cache
 
     copy = tmp_path / "feedtool"
-    shutil.copytree(Path(feedtool.cache.__file__).parent, copy)
-    monkeypatch.setattr(feedtool.cache, "__file__", str(copy / "cache.py"))
-    feedtool.cache.code_key.cache_clear()
-    before = feedtool.cache.code_key()
-    renderer = copy / "render" / "html.py"
+    shutil.copytree(Path(feedtool._cache.__file__).parent, copy)
+    monkeypatch.setattr(feedtool._cache, "__file__", str(copy / "_cache.py"))
+    feedtool._cache.code_key.cache_clear()
+    before = feedtool._cache.code_key()
+    renderer = copy / "_render" / "html.py"
     renderer.write_text(renderer.read_text() + "\n# renders differently now\n")
-    feedtool.cache.code_key.cache_clear()
-    assert feedtool.cache.code_key() != before
-    feedtool.cache.code_key.cache_clear()
+    feedtool._cache.code_key.cache_clear()
+    assert feedtool._cache.code_key() != before
+    feedtool._cache.code_key.cache_clear()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.build import build
-from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME, OUTPUTS_NAME
+from feedtool._build import build
+from feedtool._cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME, OUTPUTS_NAME
 from tests.conftest import SiteFolder, article
 from tests.test_incremental import clean_build, snapshot
 

@@ -12,12 +12,12 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-import feedtool.workers
-from feedtool.build import build
-from feedtool.cli import main
-from feedtool.entry import BODY_PLACEHOLDER
-from feedtool.errors import Diagnostic
-from feedtool.touch import touch_entries
+import feedtool._workers
+from feedtool._build import build
+from feedtool._cli import main
+from feedtool._entry import BODY_PLACEHOLDER
+from feedtool._errors import Diagnostic
+from feedtool._touch import touch_entries
 from tests.conftest import SiteFolder, article
 from tests.test_sources import git
 
@@ -26,10 +26,10 @@ from tests.test_sources import git
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Builds parse in this process (a small site) or in worker processes (a large one)."""
     if request.param == "in-process":
-        monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 10**9)
+        monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", 10**9)
     else:
-        monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 1)
-        monkeypatch.setattr(feedtool.workers.os, "cpu_count", lambda: 2)  # even on one core
+        monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", 1)
+        monkeypatch.setattr(feedtool._workers.os, "cpu_count", lambda: 2)  # even on one core
     return request.param
 
 
@@ -196,7 +196,7 @@ def test_no_warning_without_a_cache(site: SiteFolder):
 
 
 def test_a_failed_build_leaves_the_warning_to_the_next_one(site: SiteFolder):
-    from feedtool.build import EntriesRejected
+    from feedtool._build import EntriesRejected
 
     site_of(site)
     path = site.entries / "001.txt"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import feedtool.new
+import feedtool._new
 from feedtool import __version__
-from feedtool.cli import main
-from feedtool.entry import decode_entry, parse_entry
+from feedtool._cli import main
+from feedtool._entry import decode_entry, parse_entry
 from tests.conftest import SiteFolder, article
 
 SEED = Path(__file__).parent / "fixtures" / "000_321062d5c858ef45.txt"
@@ -196,9 +196,9 @@ def test_new_writes_a_file_that_parses(site: SiteFolder):
 
 def test_new_never_overwrites(site: SiteFolder, monkeypatch):
     taken = site.add("004_aaaaaaaaaaaaaaaa.txt", "kept")
-    monkeypatch.setattr(feedtool.new.secrets, "token_hex", lambda n: "aaaaaaaaaaaaaaaa")
+    monkeypatch.setattr(feedtool._new.secrets, "token_hex", lambda n: "aaaaaaaaaaaaaaaa")
     # As if another writer took the name between numbering and writing.
-    monkeypatch.setattr(feedtool.new, "next_sequence", lambda folder: (4, 3))
+    monkeypatch.setattr(feedtool._new, "next_sequence", lambda folder: (4, 3))
     result = run("new", "Clash", "--config", str(site.config))
     assert result.exit_code == 1 and "not overwritten" in result.stderr
     assert taken.read_text() == "kept"

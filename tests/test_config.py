@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.config import (
+from feedtool._config import (
     DEFAULT_LIMIT,
     FILE_ONLY_KEYS,
     KNOWN_KEYS,
     PLACEHOLDER,
     load_settings,
 )
-from feedtool.errors import ConfigError, ConfigProblems
+from feedtool._errors import ConfigError, ConfigProblems
 from tests.conftest import article
 
 
@@ -261,7 +261,7 @@ def test_a_control_character_given_as_an_option_names_the_option(tmp_path: Path)
 def test_a_build_given_a_control_character_exits_2_with_one_line(site):
     from click.testing import CliRunner
 
-    from feedtool.cli import main
+    from feedtool._cli import main
 
     site.add("a.txt", article())
     result = CliRunner().invoke(
@@ -298,7 +298,7 @@ def test_in_a_folder_without_config_the_build_points_to_init(tmp_path: Path, mon
 def test_every_key_of_the_file_has_a_command_line_option_but_the_header_lists():
     from click.testing import CliRunner
 
-    from feedtool.cli import main
+    from feedtool._cli import main
 
     help_text = " ".join(CliRunner().invoke(main, ["build", "--help"]).output.split())
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -334,7 +334,7 @@ def test_format_headers_come_from_the_file_as_tuples(tmp_path: Path):
 
 
 def test_format_headers_are_part_of_the_cache_key(tmp_path: Path):
-    from feedtool.cache import settings_key
+    from feedtool._cache import settings_key
 
     base = '[site]\nurl = "https://e.org/"\n'
     plain = settings_key(load_settings(write(tmp_path, base)))

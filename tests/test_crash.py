@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from feedtool.build import build
-from feedtool.config import load_settings
-from feedtool.publish import staging_path
+from feedtool._build import build
+from feedtool._config import load_settings
+from feedtool._publish import staging_path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = 2000

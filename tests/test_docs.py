@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from feedtool.cli import main
-from feedtool.entry import (
+from feedtool._cli import main
+from feedtool._entry import (
     CHROME_LINES,
     KEYWORDS_HEADERS,
     METADATA_KEYS,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedtool.entry import (
+from feedtool._entry import (
     CHROME_LINES,
     DEFAULT_HEADERS,
     KEYWORDS_HEADERS,
@@ -23,7 +23,7 @@ from feedtool.entry import (
     header_key,
     parse_entry,
 )
-from feedtool.errors import EntryError
+from feedtool._errors import EntryError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENTRIES = FIXTURES / "entries"
@@ -482,7 +482,7 @@ _link_tail = st.text(
 )
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 def test_every_link_the_parser_takes_is_one_the_feeds_validator_takes(scheme, host, tail):
-    from feedtool.validate.values import absolute_url_problem
+    from feedtool._validate.values import absolute_url_problem
 
     value = " ".join((scheme + host + tail).split())  # as a metadata line gives it
     if not value:

@@ -3,7 +3,7 @@ previews read (title, summary as plain text, type, URL, site name, image)."""
 
 from __future__ import annotations
 
-from feedtool.build import build
+from feedtool._build import build
 from tests.conftest import SITE_URL, SiteFolder, article
 from tests.test_lead_image import read_page
 

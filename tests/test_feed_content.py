@@ -17,9 +17,9 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feedtool.build import build
-from feedtool.render.rss_atom import ATOM_NS, CONTENT_NS
-from feedtool.validate import validate_targets
+from feedtool._build import build
+from feedtool._render.rss_atom import ATOM_NS, CONTENT_NS
+from feedtool._validate import validate_targets
 from tests.conftest import SiteFolder, article
 
 POINTS = ("Trams run every <six> minutes.", "Fares stay at 2 € & children ride free.")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from feedtool.cli import main
-from feedtool.github import Annotation, escape_data, escape_property, workflow_path
-from feedtool.render import rss_atom
-from feedtool.validate import Finding, render_github, validate_targets
+from feedtool._cli import main
+from feedtool._github import Annotation, escape_data, escape_property, workflow_path
+from feedtool._render import rss_atom
+from feedtool._validate import Finding, render_github, validate_targets
 from tests.conftest import SiteFolder, article
 
 # A feed written by hand: no self link (a warning) and a pubDate whose day name is
@@ -374,6 +374,6 @@ def test_build_format_is_text_by_default_and_rejects_json(github_site: SiteFolde
 
 
 def _report(finding: Finding):  # noqa: ANN202 - a Report of one finding
-    from feedtool.validate.report import Report
+    from feedtool._validate.report import Report
 
     return Report(finding.path, "rss2", (finding,))

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import feedtool.build
-import feedtool.cache
-import feedtool.render
-import feedtool.sources
-import feedtool.workers
-from feedtool.build import build
-from feedtool.cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
+import feedtool._build
+import feedtool._cache
+import feedtool._render
+import feedtool._sources
+import feedtool._workers
+from feedtool._build import build
+from feedtool._cache import CACHE_DIR, FILES_DELTA_NAME, FILES_NAME, HEAD_NAME
 from tests.conftest import SiteFolder, article, record_made
 
 WORDS = [
@@ -60,11 +60,11 @@ def random_article(rng: random.Random, number: int) -> str:
 
 # The files table takes up to this many changed rows in its delta before it is written
 # whole: the default (every change here goes to the delta), and 2 (both happen).
-@pytest.mark.parametrize("delta_rows", [feedtool.cache.DELTA_MAX_ROWS_ALWAYS, 2])
+@pytest.mark.parametrize("delta_rows", [feedtool._cache.DELTA_MAX_ROWS_ALWAYS, 2])
 def test_random_edits_additions_deletions_and_config_changes_match_a_clean_build(
     site: SiteFolder, tmp_path: Path, monkeypatch, delta_rows: int
 ):
-    monkeypatch.setattr(feedtool.cache, "DELTA_MAX_ROWS_ALWAYS", delta_rows)
+    monkeypatch.setattr(feedtool._cache, "DELTA_MAX_ROWS_ALWAYS", delta_rows)
     rng = random.Random(5005)
     names = [f"{n:03d}.txt" for n in range(12)]
     for number, name in enumerate(names):
@@ -142,7 +142,7 @@ def test_a_build_with_nothing_changed_parses_renders_and_writes_nothing(
     site = three_entry_site
     build(site.settings())
     before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*") if p.is_file()}
-    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    parses = count_calls(monkeypatch, feedtool._build, "parse_file")
     made = record_made(monkeypatch)
     report = build(site.settings())
     assert report.nothing_changed and report.result.written == [] and report.entries == 3
@@ -159,7 +159,7 @@ def test_one_edited_entry_renders_only_the_outputs_that_show_it(
         "002_beta.txt",
         article(title="Beta edited", keywords="transit, Science", date="2026-02-01 09:00"),
     )
-    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    parses = count_calls(monkeypatch, feedtool._build, "parse_file")
     made = record_made(monkeypatch)
     written = build(site.settings()).result.written
     assert parses == [1]
@@ -223,12 +223,12 @@ def test_a_few_changed_files_write_a_delta_not_the_whole_files_table(
     assert delta["001_alpha.txt"] is None
     assert snapshot(site.output) == clean_build(site, tmp_path)
     # More changes than a delta takes: the table is written whole again.
-    monkeypatch.setattr(feedtool.cache, "DELTA_MAX_ROWS_ALWAYS", 1)
+    monkeypatch.setattr(feedtool._cache, "DELTA_MAX_ROWS_ALWAYS", 1)
     site.add("sub/003_gamma.txt", article(title="Gamma edited", date="2026-03-01 09:00"))
     build(site.settings())
     token, rows = marshal.loads((cache / FILES_NAME).read_bytes())
     assert sorted(rows) == ["002_beta.txt", "004_delta.txt", "sub/003_gamma.txt"]
-    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    parses = count_calls(monkeypatch, feedtool._build, "parse_file")
     report = build(site.settings())
     assert report.nothing_changed and parses == [0]
 
@@ -241,9 +241,9 @@ def test_no_cache_builds_cold_and_leaves_the_cache_untouched(
     state = site.root / CACHE_DIR / HEAD_NAME
     before = state.read_bytes(), state.stat().st_mtime_ns
     site.add("004.txt", article(title="Fourth"))
-    parses = count_calls(monkeypatch, feedtool.build, "parse_file")
+    parses = count_calls(monkeypatch, feedtool._build, "parse_file")
     # Nothing is compared with a last build, nor kept for the next: no output is keyed.
-    versions = count_calls(monkeypatch, feedtool.render, "entry_version")
+    versions = count_calls(monkeypatch, feedtool._render, "entry_version")
     report = build(site.settings(), use_cache=False)
     assert not report.nothing_changed and report.entries == 4
     assert (state.read_bytes(), state.stat().st_mtime_ns) == before
@@ -266,10 +266,10 @@ def test_parallel_parsing_and_rendering_give_the_same_output_as_one_process(
     for number in range(40):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     site.add("bad.txt", "Date: nonsense\n\nBad\n")
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 10**9)
+    monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", 10**9)
     build(site.settings(), use_cache=False, skip_invalid=True)
     single = snapshot(site.output)
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 1)
+    monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", 1)
     parallel_output = tmp_path / "parallel"
     report = build(site.settings(output=parallel_output), use_cache=False, skip_invalid=True)
     assert snapshot(parallel_output) == single
@@ -294,7 +294,7 @@ def test_rebuilds_in_worker_processes_that_edit_add_and_remove_entries_match_a_c
     for number in range(30):
         site.add(f"{number:03d}.txt", random_article(rng, number))
     overrides = {"limit": 3, "archive_size": 4}
-    monkeypatch.setattr(feedtool.workers, "PARALLEL_MIN_ITEMS", 1)
+    monkeypatch.setattr(feedtool._workers, "PARALLEL_MIN_ITEMS", 1)
     build(site.settings(**overrides))
     # A body edited: only the outputs that show the entry change.
     text = (site.entries / "004.txt").read_text(encoding="utf-8")
@@ -352,7 +352,7 @@ def test_a_touched_but_unchanged_file_is_not_parsed_again(
     path = site.entries / "002_beta.txt"
     stamp = path.stat().st_mtime + 60
     os.utime(path, (stamp, stamp))
-    parses = count_calls(monkeypatch, feedtool.sources, "parse_entry")
+    parses = count_calls(monkeypatch, feedtool._sources, "parse_entry")
     report = build(site.settings())
     assert parses == [0] and not report.nothing_changed
     assert report.result.written == []  # its dates come from its Date: line
@@ -376,7 +376,7 @@ def test_an_added_entry_shifts_every_listing_page_without_reading_other_files_ag
         site.add(f"{number:03d}.txt", random_article(rng, number))
     overrides = {"limit": 3, "archive_size": 4}
     build(site.settings(**overrides))
-    reads = count_calls(monkeypatch, feedtool.build, "read_body")
+    reads = count_calls(monkeypatch, feedtool._build, "read_body")
     made = record_made(monkeypatch)
     site.add("new.txt", random_article(rng, 99).replace("2026-", "2027-", 1))
     build(site.settings(**overrides))
@@ -439,13 +439,13 @@ def test_an_edit_in_the_same_second_as_the_build_keeping_size_and_time_is_seen(
 def with_times(monkeypatch, change) -> None:
     """Builds see the scanned files' times as ``change(scanned)`` gives them: a file
     system whose stamps do not move as this one's do."""
-    scan = feedtool.build.scan_entries
+    scan = feedtool._build.scan_entries
 
     def scan_with_times(folder: Path):
         files, warnings = scan(folder)
         return [change(scanned) for scanned in files], warnings
 
-    monkeypatch.setattr(feedtool.build, "scan_entries", scan_with_times)
+    monkeypatch.setattr(feedtool._build, "scan_entries", scan_with_times)
 
 
 def test_a_racily_clean_file_is_hashed_by_the_next_build_until_it_is_settled(
@@ -464,7 +464,7 @@ def test_a_racily_clean_file_is_hashed_by_the_next_build_until_it_is_settled(
     # finds nothing changed, and reads nothing.
     real_time_ns = time.time_ns
     monkeypatch.setattr(time, "time_ns", lambda: real_time_ns() + 10 * 10**9)
-    reads = count_calls(monkeypatch, feedtool.sources, "read_article_bytes")
+    reads = count_calls(monkeypatch, feedtool._sources, "read_article_bytes")
     assert not build(site.settings()).nothing_changed and reads == [3]
     assert build(site.settings()).nothing_changed and reads == [3]
 
@@ -500,14 +500,14 @@ def test_a_file_that_changes_during_every_attempt_is_an_error(
     site.add("001_alpha.txt", article(title="Alpha edited", date="2026-01-01 09:00"))
 
     def always_changed(entry, settings):
-        raise feedtool.sources.FileChanged(
+        raise feedtool._sources.FileChanged(
             "the file changed during the build; build again", entry.source
         )
 
-    attempts = count_calls(monkeypatch, feedtool.build, "_build")
-    monkeypatch.setattr(feedtool.build, "read_body", always_changed)
+    attempts = count_calls(monkeypatch, feedtool._build, "_build")
+    monkeypatch.setattr(feedtool._build, "read_body", always_changed)
     before = snapshot(site.output)
-    with pytest.raises(feedtool.sources.FileChanged, match="changed during the build"):
+    with pytest.raises(feedtool._sources.FileChanged, match="changed during the build"):
         build(site.settings())
-    assert attempts == [feedtool.build.BUILD_ATTEMPTS]
+    assert attempts == [feedtool._build.BUILD_ATTEMPTS]
     assert snapshot(site.output) == before

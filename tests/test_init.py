@@ -9,11 +9,11 @@ import feedparser
 import pytest
 from click.testing import CliRunner, Result
 
-from feedtool.cli import main
-from feedtool.config import KNOWN_KEYS, PLACEHOLDER, Settings, load_settings
-from feedtool.entry import parse_entry
-from feedtool.init import CONFIG_TEXT, EXAMPLE_ARTICLE, EXAMPLE_NAME, InitError, init_site
-from feedtool.validate import validate_targets
+from feedtool._cli import main
+from feedtool._config import KNOWN_KEYS, PLACEHOLDER, Settings, load_settings
+from feedtool._entry import parse_entry
+from feedtool._init import CONFIG_TEXT, EXAMPLE_ARTICLE, EXAMPLE_NAME, InitError, init_site
+from feedtool._validate import validate_targets
 
 
 def run(*args: str) -> Result:

@@ -14,11 +14,11 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-import feedtool.render
-from feedtool.build import EntriesRejected, build, load_site
-from feedtool.cli import main
-from feedtool.render import OutputTooLarge, check_output_size, plan_outputs
-from feedtool.site import collect_site, page_path_of, slugify
+import feedtool._render
+from feedtool._build import EntriesRejected, build, load_site
+from feedtool._cli import main
+from feedtool._render import OutputTooLarge, check_output_size, plan_outputs
+from feedtool._site import collect_site, page_path_of, slugify
 from tests.conftest import SITE_URL, SiteFolder, article
 
 
@@ -214,7 +214,7 @@ def test_the_output_may_be_max_output_ratio_times_the_articles_plus_the_floor(
     outputs = plan_outputs(loaded)
     estimate = check_output_size(loaded, outputs, articles)
     input_size = sum(size for size, _ in articles)
-    monkeypatch.setattr(feedtool.render, "OUTPUT_SIZE_FLOOR", 1000)
+    monkeypatch.setattr(feedtool._render, "OUTPUT_SIZE_FLOOR", 1000)
     ratio = -(-(estimate - 1000) // input_size)  # the smallest ratio that allows it
     allowed = collect_site(loaded.entries, replace(loaded.settings, max_output_ratio=ratio))
     assert check_output_size(allowed, outputs, articles) == estimate

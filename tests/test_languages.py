@@ -10,8 +10,8 @@ import re
 import feedparser
 import pytest
 
-from feedtool.build import build
-from feedtool.validate import validate_targets
+from feedtool._build import build
+from feedtool._validate import validate_targets
 from tests.conftest import SITE_URL, SiteFolder
 
 FRENCH = """\

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from feedtool.build import build
-from feedtool.cli import main
-from feedtool.entry import parse_entry
-from feedtool.errors import EntryError
-from feedtool.render.rss_atom import ATOM_NS, MEDIA_NS, image_type
-from feedtool.validate import validate_targets
+from feedtool._build import build
+from feedtool._cli import main
+from feedtool._entry import parse_entry
+from feedtool._errors import EntryError
+from feedtool._render.rss_atom import ATOM_NS, MEDIA_NS, image_type
+from feedtool._validate import validate_targets
 from tests.conftest import SiteFolder, article
 
 IMAGE = "https://img.example.com/trams/line-7.JPG?w=1200&h=800"

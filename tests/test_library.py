@@ -8,8 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import feedtool.workers
-from feedtool.build import build
+import feedtool._workers
+from feedtool._build import build
 from tests.conftest import SiteFolder, article
 
 # A script as a user writes it: no `if __name__ == "__main__":`, so a worker process
@@ -19,8 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-from feedtool.build import build
-from feedtool.config import load_settings
+from feedtool._build import build
+from feedtool._config import load_settings
 
 if {forbid_processes}:
     # Any worker process the build tried to start would fail the script.
@@ -65,11 +65,11 @@ def test_a_script_without_main_guard_builds_a_large_site_in_worker_processes(
     site: SiteFolder, tmp_path: Path
 ):
     # Workers are forked, so they never run the script again.
-    for number in range(feedtool.workers.PARALLEL_MIN_ITEMS):
+    for number in range(feedtool._workers.PARALLEL_MIN_ITEMS):
         site.add(f"{number:04d}.txt", article(title=f"Entry {number}"))
     result = run_script(tmp_path, site, forbid_processes=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[0] == str(feedtool.workers.PARALLEL_MIN_ITEMS)
+    assert result.stdout.split()[0] == str(feedtool._workers.PARALLEL_MIN_ITEMS)
     assert result.stderr.count("script ran") == 1
 
 
@@ -79,16 +79,16 @@ def pid(_: object) -> int:
 
 
 def test_maps_of_few_items_run_here_and_maps_of_many_on_every_core(site: SiteFolder, monkeypatch):
-    with feedtool.workers.Workers(2) as workers:
-        few = set(workers.map(pid, range(4), items=feedtool.workers.PARALLEL_MIN_ITEMS - 1))
-        many = set(workers.map(pid, range(64), items=feedtool.workers.PARALLEL_MIN_ITEMS))
+    with feedtool._workers.Workers(2) as workers:
+        few = set(workers.map(pid, range(4), items=feedtool._workers.PARALLEL_MIN_ITEMS - 1))
+        many = set(workers.map(pid, range(64), items=feedtool._workers.PARALLEL_MIN_ITEMS))
     assert few == {os.getpid()}
     assert os.getpid() not in many and len(many) >= 1
-    with feedtool.workers.Workers(1) as workers:
+    with feedtool._workers.Workers(1) as workers:
         assert set(workers.map(pid, range(4), items=10**6)) == {os.getpid()}
     # And a build of a small site, or a rebuild after one edit, runs without a pool.
     started = []
-    monkeypatch.setattr(feedtool.workers, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
+    monkeypatch.setattr(feedtool._workers, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
     site.add("a.txt", article())
     build(site.settings())
     site.add("a.txt", article(title="Edited"))

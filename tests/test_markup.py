@@ -1,4 +1,4 @@
-"""feedtool.validate.markup: which escaped HTML is balanced, where a problem is, how fast.
+"""feedtool._validate.markup: which escaped HTML is balanced, where a problem is, how fast.
 
 The validator's corpus (test_validate_corpus.py) shows the check inside whole feeds;
 these tests state its rules one by one and hold it to linear time on hostile text.
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedtool.validate.markup import MarkupProblem, unbalanced_tags
+from feedtool._validate.markup import MarkupProblem, unbalanced_tags
 
 
 def problem(html: str) -> tuple[int, str] | None:

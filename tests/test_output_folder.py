@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import feedtool.build
-import feedtool.publish
-import feedtool.render.pieces
-from feedtool.build import build
-from feedtool.cli import main
-from feedtool.errors import ConfigError, PublishError
-from feedtool.output_folder import OutputFolderRefused, check_output_folder
-from feedtool.publish import MANIFEST_NAME
+import feedtool._build
+import feedtool._publish
+import feedtool._render.pieces
+from feedtool._build import build
+from feedtool._cli import main
+from feedtool._errors import ConfigError, PublishError
+from feedtool._output_folder import OutputFolderRefused, check_output_folder
+from feedtool._publish import MANIFEST_NAME
 from tests.conftest import SiteFolder, article
 
 ADVICE = "choose an empty folder or one feedtool published (--output / [build] output)"
@@ -60,8 +60,8 @@ def no_writing(monkeypatch: pytest.MonkeyPatch) -> None:
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("a refused build went on to write")
 
-    monkeypatch.setattr(feedtool.build, "make_work_folder", must_not_run)
-    monkeypatch.setattr(feedtool.build, "publish", must_not_run)
+    monkeypatch.setattr(feedtool._build, "make_work_folder", must_not_run)
+    monkeypatch.setattr(feedtool._build, "publish", must_not_run)
 
 
 # The refusals, in the library.
@@ -351,7 +351,7 @@ def test_disk_full_while_writing_the_stage_is_one_line(three_entry_site: SiteFol
     def disk_full(descriptor: int, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(feedtool.publish, "write_all", disk_full)
+    monkeypatch.setattr(feedtool._publish, "write_all", disk_full)
     result = run("build", "--config", str(three_entry_site.config))
     expected = (
         f"{three_entry_site.output}: error: cannot create the output folder: "
@@ -369,7 +369,7 @@ def test_a_full_disk_while_parsing_writes_pieces_is_one_error_line(
     def disk_full(self, pieces):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.path)
 
-    monkeypatch.setattr(feedtool.render.pieces.PieceFile, "add", disk_full)
+    monkeypatch.setattr(feedtool._render.pieces.PieceFile, "add", disk_full)
     result = run("build", "--config", str(site.config))
     assert result.exit_code == 1
     assert result.stderr == (

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.build import build, load_site
-from feedtool.render.feeds import site_feed
-from feedtool.render.html import render_categories_index
+from feedtool._build import build, load_site
+from feedtool._render.feeds import site_feed
+from feedtool._render.html import render_categories_index
 from tests.conftest import SiteFolder, article
 from tests.test_languages import FRENCH, GERMAN, JAPANESE
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedtool.build import build
-from feedtool.cli import main
+from feedtool._build import build
+from feedtool._cli import main
 from tests.conftest import SiteFolder, article
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,13 +23,13 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from feedtool.build import EntriesRejected, build
-from feedtool.cache import CACHE_DIR
-from feedtool.cli import main
-from feedtool.config import Settings
-from feedtool.errors import ConfigError
-from feedtool.init import CACHE_IGNORE
-from feedtool.serve import OWNER_NAME, Preview, Rebuilt, open_preview, preview_settings
+from feedtool._build import EntriesRejected, build
+from feedtool._cache import CACHE_DIR
+from feedtool._cli import main
+from feedtool._config import Settings
+from feedtool._errors import ConfigError
+from feedtool._init import CACHE_IGNORE
+from feedtool._serve import OWNER_NAME, Preview, Rebuilt, open_preview, preview_settings
 from tests.conftest import SITE_URL, SiteFolder, article
 
 # A wait that should end at once; generous only so a loaded CI machine does not fail.

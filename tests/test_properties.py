@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedtool.build import build
-from feedtool.render.rss_atom import ATOM_NS, CONTENT_NS
-from feedtool.validate import validate_targets
+from feedtool._build import build
+from feedtool._render.rss_atom import ATOM_NS, CONTENT_NS
+from feedtool._validate import validate_targets
 from tests.conftest import SiteFolder
 from tests.test_feed_content import list_items
 

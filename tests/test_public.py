@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedtool.build import build
-from feedtool.config import load_settings
+from feedtool._build import build
+from feedtool._config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import feedtool.publish
-from feedtool.errors import PublishError
-from feedtool.publish import (
+import feedtool._publish
+from feedtool._errors import PublishError
+from feedtool._publish import (
     MANIFEST_NAME,
     clean_stale_staging,
     compare,
@@ -130,7 +130,7 @@ def test_a_prepared_file_is_moved_into_place_or_copied_across_file_systems(
 ):
     import errno
 
-    from feedtool.publish import PreparedFile
+    from feedtool._publish import PreparedFile
 
     output = tmp_path / "public"
     publish(output, files(old="x"))  # an existing output: files are staged one by one
@@ -160,7 +160,7 @@ def deny_opening(monkeypatch: pytest.MonkeyPatch, cause: int = errno.EACCES) -> 
     def refuse(path, *args, **kwargs):  # noqa: ANN001, ANN202 - stands in for open
         raise OSError(cause, os.strerror(cause), str(path))
 
-    monkeypatch.setattr(feedtool.publish, "open", refuse, raising=False)
+    monkeypatch.setattr(feedtool._publish, "open", refuse, raising=False)
 
 
 def test_a_lock_that_cannot_be_made_is_a_publish_error_naming_the_output(

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.build import build
-from feedtool.config import load_settings
+from feedtool._build import build
+from feedtool._config import load_settings
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 GENERATE_PY = BENCH / "generate.py"

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from feedtool.build import EntriesRejected, build
-from feedtool.cli import main
-from feedtool.errors import PublishError
+from feedtool._build import EntriesRejected, build
+from feedtool._cli import main
+from feedtool._errors import PublishError
 from tests.conftest import SiteFolder, article
 
 HOSTILE = "<script>alert(1)</script> & ]]> </p> &amp;"

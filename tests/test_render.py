@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedtool.render.rss_atom import ItemTemplates, ItemValues, feedgen_items
+from feedtool._render.rss_atom import ItemTemplates, ItemValues, feedgen_items
 
 # Any text lxml accepts, with the characters it escapes (and the template marks) made common.
 _xml_char = st.characters(
@@ -90,7 +90,7 @@ def _replace(values: ItemValues, **changes) -> ItemValues:
 def test_rfc2822_dates_are_feedgens(moment):
     from feedgen.util import formatRFC2822
 
-    from feedtool.render.rss_atom import rfc2822
+    from feedtool._render.rss_atom import rfc2822
 
     assert rfc2822(moment) == formatRFC2822(moment)
 
@@ -107,7 +107,7 @@ def test_rfc2822_dates_are_feedgens(moment):
 def test_rfc2822_dates_are_feedgens_in_any_zone_and_year(moment, zone):
     from feedgen.util import formatRFC2822
 
-    from feedtool.render.rss_atom import rfc2822
+    from feedtool._render.rss_atom import rfc2822
 
     moment = moment.replace(tzinfo=zone)
     assert rfc2822(moment) == formatRFC2822(moment)
@@ -131,7 +131,7 @@ json_items = st.fixed_dictionaries(
 def test_json_items_are_written_as_json_dumps_writes_them(item):
     import json
 
-    from feedtool.render.jsonfeed import _indented, _item_text
+    from feedtool._render.jsonfeed import _indented, _item_text
 
     expected = "\n".join(
         f"    {line}" for line in json.dumps(item, ensure_ascii=False, indent=2).split("\n")
@@ -141,11 +141,11 @@ def test_json_items_are_written_as_json_dumps_writes_them(item):
 
 
 def test_each_item_is_validated_in_the_first_feed_of_each_format_that_holds_it():
-    from feedtool.config import Settings
-    from feedtool.entry import parse_entry
-    from feedtool.render import FeedJob, make_jobs, plan_outputs
-    from feedtool.render.pieces import Location
-    from feedtool.site import collect_site
+    from feedtool._config import Settings
+    from feedtool._entry import parse_entry
+    from feedtool._render import FeedJob, make_jobs, plan_outputs
+    from feedtool._render.pieces import Location
+    from feedtool._site import collect_site
 
     settings = Settings(url="https://example.org/", limit=0, archive_size=2)
     entries = [

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.errors import ServeError
-from feedtool.serve import (
+from feedtool._errors import ServeError
+from feedtool._serve import (
     ATOM,
     HTML,
     JSON_FEED,

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedtool.cli import main
-from feedtool.workers import PARALLEL_MIN_ITEMS
+from feedtool._cli import main
+from feedtool._workers import PARALLEL_MIN_ITEMS
 from tests.conftest import SiteFolder
 from tests.test_crash import load_generator
 
@@ -146,8 +146,8 @@ def test_workers_forked_by_another_thread_leave_when_the_build_is_killed(big_sit
     # signal would follow that thread, so a worker watches its build instead.
     script = (
         "import threading\n"
-        "from feedtool.build import build\n"
-        "from feedtool.config import load_settings\n"
+        "from feedtool._build import build\n"
+        "from feedtool._config import load_settings\n"
         "settings = load_settings(None, {}, require_url=True)\n"
         "thread = threading.Thread(target=build, args=(settings,), kwargs={'use_cache': False})\n"
         "thread.start()\n"
@@ -165,7 +165,7 @@ def test_ctrl_c_in_a_command_run_in_process_is_one_line_and_status_130(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("feedtool.cli.build", interrupted)
+    monkeypatch.setattr("feedtool._cli.build", interrupted)
     result = CliRunner().invoke(main, ["build", "--config", str(three_entry_site.config)])
     assert result.exit_code == 128 + signal.SIGINT
     assert result.stderr == "feedtool: interrupted (SIGINT)\n"
@@ -176,7 +176,7 @@ def test_a_signal_taken_where_python_drops_exceptions_still_stops_the_program():
     # where what it raises would be printed as "Exception ignored" and dropped.
     script = (
         "import os, signal, time\n"
-        "from feedtool import interrupt\n"
+        "from feedtool import _interrupt as interrupt\n"
         "interrupt.stop_on_signals()\n"
         "class Dropped:\n"
         "    def __del__(self):\n"

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import feedparser
 import pytest
 
-from feedtool.build import build, load_site
-from feedtool.entry import parse_entry
-from feedtool.publish import MANIFEST_NAME
-from feedtool.render import render_site
-from feedtool.site import collect_site, future_date_warnings, page_path_of, slugify
+from feedtool._build import build, load_site
+from feedtool._entry import parse_entry
+from feedtool._publish import MANIFEST_NAME
+from feedtool._render import render_site
+from feedtool._site import collect_site, future_date_warnings, page_path_of, slugify
 from tests.conftest import SITE_URL, SiteFolder, article
 
 

@@ -22,11 +22,11 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from lxml import etree
 
-import feedtool.render.site_files as site_files
-from feedtool.build import build
-from feedtool.render.site_files import as_uri, seconds_of, sitemap_capacity, w3c_datetime
-from feedtool.serve import content_type
-from feedtool.site import SiteLinks
+import feedtool._render.site_files as site_files
+from feedtool._build import build
+from feedtool._render.site_files import as_uri, seconds_of, sitemap_capacity, w3c_datetime
+from feedtool._serve import content_type
+from feedtool._site import SiteLinks
 from tests.conftest import SITE_URL, SiteFolder, article, record_made
 from tests.test_incremental import snapshot
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-import feedtool.sources
-from feedtool.errors import SourceError
-from feedtool.sources import (
+import feedtool._sources
+from feedtool._errors import SourceError
+from feedtool._sources import (
     git_file_dates,
     parse_git_log,
     read_entries,
@@ -159,7 +159,7 @@ def test_unreadable_file_is_an_error_naming_it(site: SiteFolder, monkeypatch):
             raise PermissionError(13, "Permission denied", file)
         return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(feedtool.sources, "open", refuse, raising=False)
+    monkeypatch.setattr(feedtool._sources, "open", refuse, raising=False)
     result = read_entries(site.settings())
     assert [entry.title for entry in result.entries] == ["Fine"]
     (error,) = result.errors
@@ -173,9 +173,9 @@ def test_file_names_with_spaces_and_non_ascii(site: SiteFolder):
 
 
 def test_a_body_left_out_is_read_again_from_its_unchanged_file(site: SiteFolder):
-    from feedtool.entry import without_body
-    from feedtool.errors import EntryError
-    from feedtool.sources import read_body
+    from feedtool._entry import without_body
+    from feedtool._errors import EntryError
+    from feedtool._sources import read_body
 
     site.add("a.txt", article(title="Alpha", body="First body, in full."))
     settings = site.settings()
@@ -230,7 +230,7 @@ def test_a_device_inside_the_entries_folder_is_skipped_with_a_warning(
     # A tarball unpacked as root can hold device files; a symlink inside the folder to
     # one is the same to the scan, which stats what a link leads to.
     site.add("real.txt", article(title="Real"))
-    monkeypatch.setattr(feedtool.sources, "_inside", lambda path, root: True)
+    monkeypatch.setattr(feedtool._sources, "_inside", lambda path, root: True)
     (site.entries / "zero.txt").symlink_to("/dev/zero")
     files, warnings = scan_entries(site.entries)
     assert [scanned.relative for scanned in files] == ["real.txt"]
@@ -242,9 +242,9 @@ def test_a_device_inside_the_entries_folder_is_skipped_with_a_warning(
 READ_IN_A_PROCESS = """
 import sys
 from pathlib import Path
-from feedtool.config import Settings
-from feedtool.errors import EntryError
-from feedtool.sources import read_article_bytes
+from feedtool._config import Settings
+from feedtool._errors import EntryError
+from feedtool._sources import read_article_bytes
 try:
     read_article_bytes(Path(sys.argv[1]), Settings(max_entry_size=1000))
 except EntryError as error:
@@ -275,8 +275,8 @@ def test_reading_a_file_that_is_not_regular_is_refused_at_once(tmp_path: Path, k
 def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
     site: SiteFolder, monkeypatch
 ):
-    from feedtool.errors import EntryError
-    from feedtool.sources import read_article_bytes
+    from feedtool._errors import EntryError
+    from feedtool._sources import read_article_bytes
 
     path = site.add("grows.txt", article(body="Word. " * 2000))
     real_fstat, real_open = os.fstat, open
@@ -305,7 +305,7 @@ def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
             self.handle.close()
 
     monkeypatch.setattr(
-        feedtool.sources, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False
+        feedtool._sources, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False
     )
     with pytest.raises(EntryError, match="more than the limit of 1000 bytes"):
         read_article_bytes(path, site.settings(max_entry_size=1000))
@@ -315,8 +315,8 @@ def test_a_file_that_grows_while_read_is_read_one_byte_past_the_limit_at_most(
 def test_files_changed_just_before_the_build_are_settled_or_marked_for_the_next_one(
     site: SiteFolder,
 ):
-    from feedtool.cache import UNVERIFIED
-    from feedtool.sources import FINE_TIMESTAMP_NS, settle_racily_clean, timestamp_granularity
+    from feedtool._cache import UNVERIFIED
+    from feedtool._sources import FINE_TIMESTAMP_NS, settle_racily_clean, timestamp_granularity
 
     for name in ("a.txt", "b.txt", "c.txt"):
         site.add(name, article(title=name))
@@ -352,7 +352,7 @@ def test_files_changed_just_before_the_build_are_settled_or_marked_for_the_next_
 
 
 def test_the_files_digest_changes_with_any_path_size_or_time():
-    from feedtool.sources import ScannedFile, files_digest
+    from feedtool._sources import ScannedFile, files_digest
 
     files = [ScannedFile("e/a.txt", "a.txt", 10, 20, 30), ScannedFile("e/b.txt", "b.txt", 1, 2, 3)]
     digests = {files_digest(files)}

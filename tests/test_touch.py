@@ -14,11 +14,11 @@ import feedparser
 import pytest
 from click.testing import CliRunner, Result
 
-from feedtool.build import build
-from feedtool.cli import main
-from feedtool.entry import decode_entry, parse_entry
-from feedtool.errors import EntryError, SourceError
-from feedtool.touch import TouchRejected, touch_entries
+from feedtool._build import build
+from feedtool._cli import main
+from feedtool._entry import decode_entry, parse_entry
+from feedtool._errors import EntryError, SourceError
+from feedtool._touch import TouchRejected, touch_entries
 from tests.conftest import SiteFolder, article
 
 WHEN = datetime(2026, 5, 4, 12, 30, 15, tzinfo=ZoneInfo("Europe/Paris"))
@@ -329,11 +329,11 @@ def test_an_offset_date_written_by_touch_reads_back_as_the_same_instant(site: Si
 
 
 def test_an_edit_that_would_change_how_the_file_reads_is_refused(site: SiteFolder, monkeypatch):
-    import feedtool.touch
+    import feedtool._touch
 
     # As if the block were found in the wrong place: the line would push the metadata
     # below the new block, where it reads as the title.
-    monkeypatch.setattr(feedtool.touch, "metadata_block", lambda lines: (0, 0, {}))
+    monkeypatch.setattr(feedtool._touch, "metadata_block", lambda lines: (0, 0, {}))
     text = "Author: Ada\n\nTitle\n\nBody.\n"
     path = site.add("a.txt", text)
     with pytest.raises(TouchRejected) as raised:

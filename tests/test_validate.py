@@ -1,4 +1,4 @@
-"""feedtool.validate: the public API, files, folders and URLs, hostile XML, feedgen output.
+"""feedtool._validate: the public API, files, folders and URLs, hostile XML, feedgen output.
 
 The per-rule cases live in the corpus (test_validate_corpus.py); these tests cover what
 a single document cannot show.
@@ -26,7 +26,7 @@ from feedgen.feed import FeedGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedtool.validate import (
+from feedtool._validate import (
     CODES,
     KINDS,
     Finding,
@@ -38,19 +38,19 @@ from feedtool.validate import (
     validate_document,
     validate_targets,
 )
-from feedtool.validate import targets as targets_module
-from feedtool.validate.dates import check_rfc822, check_rfc3339, check_w3cdtf
-from feedtool.validate.detect import FEED_KINDS
-from feedtool.validate.jsonpos import locate
-from feedtool.validate.schemas import jsonfeed_validator
-from feedtool.validate.values import (
+from feedtool._validate import targets as targets_module
+from feedtool._validate.dates import check_rfc822, check_rfc3339, check_w3cdtf
+from feedtool._validate.detect import FEED_KINDS
+from feedtool._validate.jsonpos import locate
+from feedtool._validate.schemas import jsonfeed_validator
+from feedtool._validate.values import (
     is_addr_spec,
     is_language_code,
     is_mime_type,
     link_issue,
     reference_problem,
 )
-from feedtool.validate.xmlstream import check_xml
+from feedtool._validate.xmlstream import check_xml
 
 CORPUS = Path(__file__).parent / "validate_corpus"
 VALID_RSS = (CORPUS / "rss" / "valid-build.xml").read_bytes()
@@ -556,7 +556,7 @@ def test_the_json_feed_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 
 def test_the_atom_schema_says_where_it_departs_from_the_rfc() -> None:
-    atom_rng = Path(__file__).parents[1] / "feedtool" / "validate" / "schemas" / "atom.rng"
+    atom_rng = Path(__file__).parents[1] / "feedtool" / "_validate" / "schemas" / "atom.rng"
     text = atom_rng.read_text(encoding="utf-8")
     assert 'xml:lang=""' in text and "trang" in text
     assert text.count("feedtool:") >= 2
@@ -616,9 +616,9 @@ def test_every_kind_is_produced_by_some_input_and_nothing_else_is(tmp_path: Path
 
 
 def _kinds_written_in_the_code() -> set[str]:
-    """Every literal kind in feedtool/validate: Detected(kind), make_report(path, kind)
+    """Every literal kind in feedtool/_validate: Detected(kind), make_report(path, kind)
     and what jsonfeed_kind returns; other kinds are variables carrying one of these."""
-    package = Path(__file__).parents[1] / "feedtool" / "validate"
+    package = Path(__file__).parents[1] / "feedtool" / "_validate"
     kind_argument = {"Detected": 0, "make_report": 1, "Report": 1}
     found: set[str] = set()
     for module in sorted(package.glob("*.py")):
@@ -697,7 +697,7 @@ _REMOVE = object()
     st.just(_REMOVE) | _json_values,
 )
 def test_the_fast_json_schema_pass_agrees_with_jsonschema(source, path, value):
-    from feedtool.validate.schemas import check_json, jsonfeed_validator
+    from feedtool._validate.schemas import check_json, jsonfeed_validator
 
     try:
         document = json.loads(source.read_text(encoding="utf-8"))
@@ -716,7 +716,7 @@ def test_the_fast_json_schema_pass_agrees_with_jsonschema(source, path, value):
 def test_the_quick_host_check_agrees_with_urlsplit(scheme: str, middle: str, tail: str):
     from urllib.parse import urlsplit
 
-    from feedtool.validate.values import absolute_url_problem
+    from feedtool._validate.values import absolute_url_problem
 
     value = scheme + middle + tail
     problem = absolute_url_problem(value)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feedtool.validate import CODES, validate_document, validate_targets
-from feedtool.validate.detect import FEED_KINDS
+from feedtool._validate import CODES, validate_document, validate_targets
+from feedtool._validate.detect import FEED_KINDS
 
 CORPUS = Path(__file__).parent / "validate_corpus"
 _COMMENT = re.compile(rb"<!-- expect: (.*?) -->", re.DOTALL)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedtool.cli import main
-from feedtool.validate import (
+from feedtool._cli import main
+from feedtool._validate import (
     Report,
     render_github,
     render_json,
@@ -29,9 +29,9 @@ from feedtool.validate import (
     validate_document,
     validate_targets,
 )
-from feedtool.validate import targets as targets_module
-from feedtool.validate.detect import detect
-from feedtool.validate.markup import unbalanced_tags
+from feedtool._validate import targets as targets_module
+from feedtool._validate.detect import detect
+from feedtool._validate.markup import unbalanced_tags
 
 VALID_RSS = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
@@ -416,7 +416,7 @@ def test_an_element_with_too_many_attributes_is_refused_before_parsing(tmp_path:
     path.write_bytes(crowded_rss(200_000))  # 3 MB; 152 MB at its peak when parsed
     script = (
         "import sys\n"
-        "from feedtool.validate import validate_targets\n"
+        "from feedtool._validate import validate_targets\n"
         "[report] = validate_targets([sys.argv[1]])\n"
         "print(report.findings[0])\n"
         # VmHWM is this program's own peak; ru_maxrss keeps the parent's across exec.

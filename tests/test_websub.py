@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from feedtool.build import build
-from feedtool.cli import main
-from feedtool.errors import ConfigError, ConfigProblems, PublishError
-from feedtool.validate import validate_targets
-from feedtool.websub import (
+from feedtool._build import build
+from feedtool._cli import main
+from feedtool._errors import ConfigError, ConfigProblems, PublishError
+from feedtool._validate import validate_targets
+from feedtool._websub import (
     PingResult,
     feed_urls,
     is_subscription_feed,
