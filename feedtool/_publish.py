@@ -227,12 +227,13 @@ def _orphaned_work_folders(output: Path) -> list[Path]:
     found = []
     for path in output.parent.glob(f".{glob.escape(output.name)}.feedtool-work-*-*"):
         pid = path.name.rsplit(".feedtool-work-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and not process_running(int(pid)):
             found.append(path)
     return found
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (whoever's it is): a folder it left is not stale."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

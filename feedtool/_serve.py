@@ -37,7 +37,7 @@ from feedtool._build import BuildReport, EntriesRejected, build
 from feedtool._cache import cache_folder
 from feedtool._config import CONFIG_NAME, Settings, load_settings
 from feedtool._errors import Diagnostic, FeedtoolError, ServeError
-from feedtool._publish import BuildRejected
+from feedtool._publish import BuildRejected, process_running
 from feedtool._render.feeds import RSS_NAME
 from feedtool._render.html import STYLESHEET
 from feedtool._site import SiteLinks
@@ -948,18 +948,8 @@ def _remove_abandoned(previews: Path) -> None:
             pid = int(owner.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not _running(pid):
+        if not process_running(pid):
             shutil.rmtree(owner.parent, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def error_lines(error: BaseException) -> tuple[str, ...]:
