@@ -42,6 +42,7 @@ from feedtool._publish import (
     check_output_path,
     clean_stale_staging,
     compare,
+    killed_build_left,
     make_work_folder,
     output_error,
     output_state,
@@ -381,6 +382,10 @@ def _previous_keys(cache: BuildCache, output: Path, published_as_left: bool) -> 
     keys = cache.previous_outputs()
     if published_as_left:
         return keys
+    if killed_build_left(output):
+        # A build killed while it published may have put files of its own in place
+        # (another version, other settings): every output is made and compared again.
+        return {}
     # The output folder changed since the last build: skip only files still there.
     return {path: key for path, key in keys.items() if os.path.isfile(os.path.join(output, path))}
 

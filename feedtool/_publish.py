@@ -178,11 +178,23 @@ def _keep_copy(path: Path, copy: Path) -> None:
         shutil.copy2(path, copy)
 
 
-def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-    """Remove what a killed build left beside the output folder, under the build lock."""
+def killed_build_left(output: Path) -> bool:
+    """Whether a build that was killed left its stage or work folder beside the output
+    folder: it may have put some of its files in place, so that no file there can be
+    taken as what the last build that ended published."""
+    return bool(_leftovers(output))
+
+
+def _leftovers(output: Path) -> list[Path]:
     leftovers = [staging_path(output), _replaced_path(staging_path(output))]
     leftovers += _orphaned_work_folders(output)
-    if not any(os.path.lexists(path) for path in leftovers):
+    return [path for path in leftovers if os.path.lexists(path)]
+
+
+def clean_stale_staging(output: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+    """Remove what a killed build left beside the output folder, under the build lock."""
+    leftovers = _leftovers(output)
+    if not leftovers:
         return
     try:
         with _Lock(lock_path(output), lock_timeout, output):

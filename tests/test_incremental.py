@@ -511,3 +511,20 @@ def test_a_file_that_changes_during_every_attempt_is_an_error(
         build(site.settings())
     assert attempts == [feedtool._build.BUILD_ATTEMPTS]
     assert snapshot(site.output) == before
+
+
+def test_files_a_killed_build_put_in_place_are_made_again(site: SiteFolder, tmp_path: Path):
+    # A build killed while it renamed its files into place leaves some of them there, and
+    # its work folder beside the output: the next build trusts no output the cache knows.
+    for number in range(4):
+        site.add(f"00{number}.txt", article(title=f"Entry {number}", date=f"2026-01-0{number + 1}"))
+    build(site.settings(title="New title"))
+    other = tmp_path / "other"
+    build(site.settings(title="Old title", output=other), use_cache=False)
+    for relative in ("rss.xml", "index.html", "entries/001.html"):
+        staged = site.output / f"{relative}.part"
+        shutil.copyfile(other / relative, staged)
+        os.replace(staged, site.output / relative)
+    (site.root / f".public.feedtool-work-{_finished_pid()}-abc/stage").mkdir(parents=True)
+    build(site.settings(title="New title"))
+    assert snapshot(site.output) == clean_build(site, made(tmp_path / "clean"), title="New title")
