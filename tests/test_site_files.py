@@ -231,6 +231,27 @@ def test_a_site_of_more_pages_than_one_sitemap_holds_gets_an_index_of_numbered_s
     assert len(every_sitemap_url(site)) == 6
 
 
+def test_numbered_sitemaps_hold_fewer_urls_than_one_sitemap_may(
+    site: SiteFolder, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(site_files, "MAX_SITEMAP_URLS", 10)
+    monkeypatch.setattr(site_files, "NUMBERED_SITEMAP_URLS", 2)
+    for number in range(7):
+        site.add(f"{number}.txt", article(keywords="Transit", date=f"2026-01-0{number + 1} 09:00Z"))
+    build(site.settings(limit=0))
+    # Ten pages: within what one sitemap may hold, so one sitemap.
+    assert list(sitemap_files(site)) == ["sitemap.xml"]
+    assert len(every_sitemap_url(site)) == 10
+    site.add("7.txt", article(keywords="Transit", date="2026-01-08 09:00Z"))
+    build(site.settings(limit=0))
+    # Eleven: three listing pages in two files, then eight entries' pages in four.
+    files = sitemap_files(site)
+    assert list(files) == [f"sitemap-{number}.xml" for number in range(1, 7)] + ["sitemap.xml"]
+    sizes = [len(urlset(files[f"sitemap-{number}.xml"])) for number in range(1, 7)]
+    assert sizes == [2, 1, 2, 2, 2, 2]
+    assert len(every_sitemap_url(site)) == 11
+
+
 def test_no_sitemap_file_passes_the_size_limit(site: SiteFolder, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(site_files, "MAX_SITEMAP_BYTES", 900)
     for number in range(6):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from feedtool._config import OUTPUT_SIZE_FLOOR
 from feedtool._entry import Entry
 from feedtool._errors import FeedtoolError
 from feedtool._publish import StageWriter, same_bytes
+from feedtool._render import site_files
 from feedtool._render.feeds import (
     ARCHIVE_FOLDER,
     ATOM_NAME,
@@ -119,8 +121,8 @@ class Output(NamedTuple):
     """One output file of the site: where it goes, its key, and what it is made from.
 
     ``source`` is a ``(format, FeedSpec)`` pair for a feed, a ``(FeedSpec, ListingPage)``
-    pair for a listing page, the ``Entry`` for an entry's page, a ``Sitemap`` (its pages)
-    for a sitemap file, and a function giving the bytes for the few other files made from
+    pair for a listing page, the ``Entry`` for an entry's page, a ``SitemapSource`` for a
+    sitemap file, and a function giving the bytes for the few other files made from
     the whole site (stylesheet, categories index, OPML, robots.txt, a sitemap index).
     """
 
@@ -204,6 +206,19 @@ class _Keys:
     def of_page(self, entry: Entry) -> str:
         # A page shows its entry alone: its version (with the settings) is the key.
         return "" if self.versions is None else self.versions[entry.source].hex()
+
+    def of_sitemap(self, kind: str, source: SitemapSource, entry_dates: array[int]) -> str:
+        """A sitemap's key: its pages' paths and dates, as its job holds them."""
+        if self.versions is None:
+            return ""
+        job = source.job(entry_dates)
+        digest = hashlib.blake2b(
+            f"{self.settings_key}\0{kind}\0{job.listings!r}\0".encode(), digest_size=KEY_BYTES
+        )
+        for block in job.entry_paths:  # no path holds NUL: the paths, one after another
+            digest.update(block.encode() + b"\0")
+        digest.update(job.entry_dates.tobytes())
+        return digest.hexdigest()
 
 
 def plan_outputs(
@@ -365,30 +380,41 @@ def _in_bytes(size: int) -> str:
 
 
 class _SitemapPages:
-    """Every page of a plan with its last modification, in whole seconds since 1970: its
-    entry's updated time for an entry's page, the newest of the entries shown for a
-    listing page, the newest entry in a category for the category index (None: no date).
-    ``listings`` (every page but the entries') are in the plan's order, ``entries``
-    oldest first; ``newest`` is the newest entry's (None for a site without entries)."""
+    """Every page of a plan with its last modification, in whole seconds since 1970 (None:
+    no date): an entry's updated time for its page, the newest of the entries shown for
+    a listing page, the newest entry in a category for the category index.
+
+    ``listings`` (every page but the entries') are in the plan's order, with their dates;
+    ``entry_pages`` are the plan's outputs of entries' pages, oldest first, and
+    ``entry_dates`` their dates. ``newest`` is the newest entry's.
+    """
 
     def __init__(self, outputs: list[Output]):
         # Measured at 100,000 entries: some 0.15 s, most of it finding the newest of the
         # 400,000 lines of listing pages (each entry shows on several).
-        entry_pages = [output for output in outputs if isinstance(output.source, Entry)]
-        shown = [output.source for output in entry_pages]
-        seconds = [((entry.updated or entry.published) - EPOCH) // _SECOND for entry in shown]
+        self.entry_pages = [output for output in outputs if isinstance(output.source, Entry)]
+        self.entry_pages.reverse()  # the plan lists them newest first
+        self.entry_dates = _entry_dates(self.entry_pages)
+        self.newest = max(self.entry_dates, default=None)
         newest_categorized = max(
-            [modified for entry, modified in zip(shown, seconds, strict=True) if entry.categories],
+            [
+                modified
+                for output, modified in zip(self.entry_pages, self.entry_dates, strict=True)
+                if output.source.categories
+            ],
             default=None,
         )
-        self.entries = list(zip([output.path for output in entry_pages], seconds, strict=True))
-        self.entries.reverse()  # the plan lists entries' pages newest first
-        self.newest = max(seconds, default=None)
         self.listings = [
             (output.path, _listing_modified(output, newest_categorized))
             for output in outputs
             if output.path.endswith(".html") and not isinstance(output.source, Entry)
         ]
+
+
+def _entry_dates(entry_pages: list[Output]) -> array[int]:
+    """When the entries of these pages were last modified, in seconds since 1970."""
+    moments = [output.source.updated or output.source.published for output in entry_pages]
+    return array("q", [(moment - EPOCH) // _SECOND for moment in moments])
 
 
 def _listing_modified(output: Output, newest_categorized: int | None) -> int | None:
@@ -410,41 +436,86 @@ def _opml_output(links: SiteLinks, feeds: list[FeedSpec], newest: int | None, ke
     return Output(OPML_NAME, key("opml", parts, newest), partial(render_opml, links, feeds, newest))
 
 
+# Entries' pages a sitemap job holds in one string, and renders at a time.
+SITEMAP_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """The job that makes a sitemap file: its listing pages with their dates, then its
+    entries' pages, as compactly as plain values go (50,000 entries' pages take 2 MB,
+    where as many tuples would take 9 MB in the build and again in a worker): their paths
+    in blocks joined by NUL, which no path holds, and their dates."""
+
+    links: SiteLinks
+    listings: list[SitemapPage]
+    entry_paths: tuple[str, ...]
+    entry_dates: array[int]
+
+    def blocks(self) -> Iterator[list[SitemapPage]]:
+        """The pages, a block at a time."""
+        for start in range(0, len(self.listings), SITEMAP_BLOCK):
+            yield self.listings[start : start + SITEMAP_BLOCK]
+        for number, block in enumerate(self.entry_paths):
+            dates = self.entry_dates[number * SITEMAP_BLOCK : (number + 1) * SITEMAP_BLOCK]
+            yield list(zip(block.split("\0"), dates, strict=True))
+
+
+@dataclass(frozen=True)
+class SitemapSource:
+    """What one sitemap file lists: listing pages with their dates, then entries' pages
+    (their outputs in the plan, dated again when the file is made: the plan keeps no
+    date of an entry)."""
+
+    links: SiteLinks
+    listings: list[SitemapPage]
+    entry_pages: list[Output]
+
+    def job(self, entry_dates: array[int] | None = None) -> Sitemap:
+        """The job that makes the file; ``entry_dates``: its entries' dates, if known."""
+        pages = self.entry_pages
+        paths = tuple(
+            "\0".join([output.path for output in pages[start : start + SITEMAP_BLOCK]])
+            for start in range(0, len(pages), SITEMAP_BLOCK)
+        )
+        dates = _entry_dates(pages) if entry_dates is None else entry_dates
+        return Sitemap(self.links, self.listings, paths, dates)
+
+
 def _sitemap_outputs(links: SiteLinks, pages: _SitemapPages, key: _Keys) -> list[Output]:
     """``sitemap.xml`` of every page; for more pages than one file holds, numbered sitemap
-    files and ``sitemap.xml`` their index.
+    files (of ``NUMBERED_SITEMAP_URLS``) and ``sitemap.xml`` their index.
 
     Listing pages come first, then entry pages oldest first; numbered files hold one kind
     of page each. So a new entry changes the last file of entry pages and the files of
     listing pages, and a full file of older entries changes only when one of them does.
     Each file's key holds its pages' paths and dates: what its bytes are made from.
     """
-    every_page = pages.listings + pages.entries
-    capacity = sitemap_capacity(links, [path for path, _ in every_page])
-    if len(every_page) <= capacity:
-        return [Output(SITEMAP_NAME, key("sitemap", every_page), Sitemap(links, every_page))]
+    listings, entry_pages, dates = pages.listings, pages.entry_pages, pages.entry_dates
+    paths = [path for path, _ in listings] + [output.path for output in entry_pages]
+    capacity = sitemap_capacity(links, paths)
+    if len(paths) <= capacity:
+        source = SitemapSource(links, listings, entry_pages)
+        return [Output(SITEMAP_NAME, key.of_sitemap("sitemap", source, dates), source)]
+    size = min(capacity, site_files.NUMBERED_SITEMAP_URLS)
     chunks = [
-        kind[start : start + capacity]
-        for kind in (pages.listings, pages.entries)
-        for start in range(0, len(kind), capacity)
+        (SitemapSource(links, listings[start : start + size], []), array("q"))
+        for start in range(0, len(listings), size)
+    ]
+    chunks += [
+        (SitemapSource(links, [], entry_pages[start : start + size]), dates[start : start + size])
+        for start in range(0, len(entry_pages), size)
     ]
     files: list[tuple[str, int | None]] = []
     numbered = []
-    for number, chunk in enumerate(chunks, start=1):
+    for number, (source, chunk_dates) in enumerate(chunks, start=1):
         name = numbered_sitemap_name(number)
-        newest = max((modified for _, modified in chunk if modified is not None), default=None)
-        files.append((name, newest))
-        numbered.append(Output(name, key("sitemap-part", chunk), Sitemap(links, chunk)))
+        listed = [modified for _, modified in source.listings if modified is not None]
+        files.append((name, max([*listed, *chunk_dates], default=None)))
+        part_key = key.of_sitemap("sitemap-part", source, chunk_dates)
+        numbered.append(Output(name, part_key, source))
     index = partial(render_sitemap_index, links, files)
     return [Output(SITEMAP_NAME, key("sitemap-index", files), index), *numbered]
-
-
-@dataclass(frozen=True)
-class Sitemap:
-    """A sitemap file's pages: the source of its output, and the job that makes it."""
-
-    links: SiteLinks
-    pages: list[SitemapPage]
 
 
 class FeedJob(NamedTuple):
@@ -486,8 +557,8 @@ def make_jobs(outputs: list[Output], pieces: dict[str, Location]) -> Iterator[tu
         job: Job
         if isinstance(source, Entry):
             job = PageJob(pieces[source.id])
-        elif isinstance(source, Sitemap):
-            job = source
+        elif isinstance(source, SitemapSource):
+            job = source.job()
         elif callable(source):
             job = BytesJob(source())
         elif isinstance(source[1], FeedSpec):
@@ -512,7 +583,7 @@ def job_size(job: tuple[str, Job]) -> int:
     if isinstance(made, ListingJob):
         return len(made.lines)
     if isinstance(made, Sitemap):  # a line is about the work of reading a piece
-        return len(made.pages)
+        return len(made.listings) + len(made.entry_dates)
     return 1
 
 
@@ -521,7 +592,7 @@ def _make(job: Job, reader: PieceReader) -> Rendered | bytes:
     if isinstance(job, BytesJob):
         return job.data
     if isinstance(job, Sitemap):
-        return render_sitemap(job.links, job.pages)
+        return render_sitemap(job.links, job.blocks())
     if isinstance(job, PageJob):
         return reader.read(job.piece, PAGE)
     if isinstance(job, ListingJob):

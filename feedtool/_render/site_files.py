@@ -4,7 +4,7 @@
   the category index, so that a feed reader imports every topic at once.
 - ``sitemap.xml`` (sitemaps.org 0.9): every page with its last modification date. A site of
   more pages than one sitemap file may hold (50,000 URLs, 50 MB) gets numbered sitemap
-  files, ``sitemap-1.xml`` ..., and ``sitemap.xml`` is then their index.
+  files of 10,000 URLs, ``sitemap-1.xml`` ..., and ``sitemap.xml`` is then their index.
 - ``robots.txt``: every crawler allowed everything, and where the sitemap is.
 
 URLs in these files are absolute, under the site URL, and ASCII (RFC 3986): an IRI's host
@@ -14,6 +14,7 @@ entries, never from the clock.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,10 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # The sitemaps.org protocol's limits for one sitemap file: URLs, and bytes uncompressed.
 MAX_SITEMAP_URLS = 50_000
 MAX_SITEMAP_BYTES = 52_428_800
+# URLs in each numbered sitemap file of a site past those limits: smaller than allowed,
+# so that a new or edited entry remakes 1.3 MB, not 6.4 MB, and making one takes little
+# memory (a cold build of 100,000 entries peaked 13 MB higher with files of 50,000).
+NUMBERED_SITEMAP_URLS = 10_000
 
 _SECOND = timedelta(seconds=1)
 # Characters RFC 3986 allows as they are in a path, query or fragment ("%" too: a URL
@@ -123,15 +128,22 @@ _INDEX_TAIL = "</sitemapindex>\n"
 _URL_LINE = "<url><loc></loc><lastmod>2000-01-01T00:00:00+00:00</lastmod></url>\n"
 
 
-def render_sitemap(links: SiteLinks, pages: Iterable[SitemapPage]) -> bytes:
-    """A sitemap (``<urlset>``) of ``pages``, one ``<url>`` a line, in their order."""
+def render_sitemap(links: SiteLinks, blocks: Iterable[list[SitemapPage]]) -> bytes:
+    """A sitemap (``<urlset>``) of the pages of ``blocks``, one ``<url>`` a line, in order.
+
+    Written a block at a time: 50,000 URLs (6.4 MB) take 7 MB at their peak, not 22 MB.
+    """
     base = _escape(as_uri(links.url))
-    lines = [_SITEMAP_HEAD]
-    for path, modified in pages:
-        lastmod = "" if modified is None else f"<lastmod>{w3c_datetime(modified)}</lastmod>"
-        lines.append(f"<url><loc>{base}{quote(page_location(path))}</loc>{lastmod}</url>\n")
-    lines.append(_SITEMAP_TAIL)
-    return "".join(lines).encode("utf-8")
+    document = io.BytesIO()
+    document.write(_SITEMAP_HEAD.encode())
+    for pages in blocks:
+        lines = []
+        for path, modified in pages:
+            lastmod = "" if modified is None else f"<lastmod>{w3c_datetime(modified)}</lastmod>"
+            lines.append(f"<url><loc>{base}{quote(page_location(path))}</loc>{lastmod}</url>\n")
+        document.write("".join(lines).encode("utf-8"))
+    document.write(_SITEMAP_TAIL.encode())
+    return document.getvalue()
 
 
 def render_sitemap_index(links: SiteLinks, files: Iterable[tuple[str, int | None]]) -> bytes:
